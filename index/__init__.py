@@ -1,0 +1,1 @@
+"""Ingest reports and keep a persistent, citable index (vectors, keywords, chunk store)."""

@@ -1,0 +1,94 @@
+"""Strip web-page noise line by line, keeping every kept character as it was written.
+
+Characters inside kept lines are never rewritten, so quotes are exact substrings of
+the source line; only whole noise lines, control characters and blank runs go.
+"""
+from __future__ import annotations
+
+import re
+
+from .textutil import fold
+
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+
+_NOISE_PATTERNS = [
+    r"(首页|当前位置|您的位置|所在位置|主页).{0,40}(>|>>|»|->|→|/|＞)",  # breadcrumbs
+    r"^\s*(>|»|＞)",
+    r"(点击|浏览|阅读|访问)(次数|量|数)?\s*[:：]\s*\d*\s*$",  # view counters
+    r"(点击|浏览|阅读|访问)(次数|量)\s*[:：]\s*\d+",
+    r"^[\s•·\-*]*(作者|来源|编辑|审核|审稿|供稿|摄影|字号|责任编辑|最后编辑|发布者)\s*[:：]",
+    r"责任编辑\s*[:：]",
+    r"版权所有|copyright|©|\(c\)\s*\d{4}|all rights reserved",
+    r"icp\s*备|icp证|公网安备|网安备",
+    r"^(技术支持|联系我们|网站地图|设为首页|加入收藏|打印本页|关闭窗口|上一篇|下一篇|分享到|返回顶部|【?打印】?|关闭|相关信息|更多关于|扫一扫)",
+    r"【\s*(打印|关闭|字号)",
+    r"如若转载|转载请注明|本文链接|原文链接",
+    r"^\s*connect\s*:?\s*$",
+]
+_NOISE = re.compile("|".join(f"(?:{p})" for p in _NOISE_PATTERNS), re.IGNORECASE)
+# A footer starts where a copyright/ICP line appears near the end: everything after it goes too.
+_FOOTER_START = re.compile(r"版权所有|copyright|icp\s*备|公网安备", re.IGNORECASE)
+
+
+def is_noise_line(line: str) -> bool:
+    """True for navigation, counters, editor credits, copyright, ICP and footer lines."""
+    folded = fold(line).strip()
+    if not folded:
+        return False
+    return bool(_NOISE.search(folded))
+
+
+def clean_lines(text: str) -> list[str]:
+    """The kept lines of one text segment (noise lines and the trailing footer removed)."""
+    text = _CTRL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    # Drop the footer block: from the first copyright/ICP line in the last quarter onwards.
+    n = len(lines)
+    cut = n
+    for i in range(n - 1, max(-1, int(n * 0.6) - 1), -1):
+        if _FOOTER_START.search(fold(lines[i])):
+            cut = i
+    kept = [ln for ln in lines[:cut] if not is_noise_line(ln)]
+    out: list[str] = []
+    for ln in kept:
+        if not ln.strip():
+            if out and out[-1] == "":
+                continue
+            out.append("")
+        else:
+            out.append(ln)
+    while out and out[0] == "":
+        out.pop(0)
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
+def clean_segments(segments: list[tuple[int | None, str]]) -> tuple[str, list[tuple[int, int]]]:
+    """Cleaned full text and its page starts ``[(offset, page), ...]`` (empty if no pages)."""
+    parts: list[str] = []
+    pages: list[tuple[int, int]] = []
+    pos = 0
+    for page, raw in segments:
+        body = "\n".join(clean_lines(raw))
+        if not body:
+            continue
+        if parts:
+            parts.append("\n")
+            pos += 1
+        if page is not None:
+            pages.append((pos, page))
+        parts.append(body)
+        pos += len(body)
+    return "".join(parts), pages
+
+
+def page_at(pages: list[tuple[int, int]], offset: int) -> int | None:
+    """The page holding ``offset``, or None for documents without pages."""
+    page = None
+    for start, p in pages:
+        if start <= offset:
+            page = p
+        else:
+            break
+    return page

@@ -1,0 +1,259 @@
+"""From files on disk to a committed index version, incrementally and atomically."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from . import repository as repo
+from .chunking import chunk_sections
+from .clean import clean_segments, page_at
+from .embed import Embedder
+from .errors import IndexError_, InputFileError, ReportQAError, UnknownDocument
+from .keyword import KeywordIndex
+from .metadata import detect
+from .readers import SUPPORTED, read_file
+from .schema import Chunk, Document
+from .sections import parse_sections
+from .store import ChunkStore
+from .tokenize import tokenize
+from .vectors import VectorIndex
+
+# Called with (document, cleaned text, chunks) and returning facts to store; the QA layer
+# supplies it so extraction rules live there while index/ stays independent of qa/.
+Enricher = Callable[[Document, str, list[Chunk]], list[dict]]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one input file."""
+
+    path: str
+    doc: str
+    status: str  # ok, skipped, failed, removed
+    message: str = ""
+    chunks: int = 0
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    model: str
+    chunk_size: int = 360
+    chunk_overlap: int = 60
+    max_file_bytes: int = 50 * 1024 * 1024
+    batch_size: int = 16
+    overrides: dict | None = None  # doc name -> {"institution", "year", "period"}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    doc: Document
+    text: str
+    pages: list
+    pieces: list
+
+
+def embed_text(chunk: Chunk) -> str:
+    """The text that is embedded: institution, year and section first, then the chunk."""
+    return f"{chunk.institution} {chunk.year} {chunk.section}\n{chunk.text}"
+
+
+def walk(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under ``paths`` in a stable order (folders walked, hidden files skipped)."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    if f.name.lower() in ("manifest.jsonl", "manifest.csv", "readme.md"):
+                        continue
+                    yield f
+        else:
+            yield p
+
+
+def load_overrides(path: Path) -> dict:
+    """A sidecar manifest (CSV or JSON Lines with doc/file, institution, year, period)."""
+    rows: list[dict] = []
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        rows = list(csv.DictReader(text.splitlines()))
+    else:
+        rows = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+    out = {}
+    for r in rows:
+        name = Path(r.get("doc") or r.get("file") or "").name
+        if name:
+            out[name] = {k: str(r[k]) for k in ("institution", "year", "period") if r.get(k)}
+    return out
+
+
+def parse_text(name: str, fmt: str, segments, opts: IngestOptions, sha: str = "", source: str = "") -> Parsed:
+    """Clean, detect metadata, find sections and chunk one document's text."""
+    text, pages = clean_segments(segments)
+    if not text.strip():
+        raise InputFileError("no text left after removing page noise")
+    raw = "\n".join(t for _, t in segments)
+    meta = detect(text, raw)
+    over = (opts.overrides or {}).get(name, {})
+    period = over.get("period", meta.period)
+    doc = Document(doc=name, institution=over.get("institution", meta.institution) or "未识别机构",
+                   year=over.get("year", meta.year), period=period,
+                   period_norm=meta.period_norm if period == meta.period else "",
+                   published=meta.published, format=fmt, sha256=sha, chars=len(text),
+                   title=meta.title, source=source)
+    pieces = chunk_sections(text, parse_sections(text), opts.chunk_size, opts.chunk_overlap)
+    return Parsed(replace(doc, chunks=len(pieces)), text, pages, pieces)
+
+
+def to_chunks(parsed: Parsed, first_id: int) -> list[Chunk]:
+    d = parsed.doc
+    return [Chunk(id=first_id + i, doc=d.doc, institution=d.institution, year=d.year, section=p.section,
+                  start=p.start, end=p.end, text=p.text, page=page_at(parsed.pages, p.start))
+            for i, p in enumerate(parsed.pieces)]
+
+
+class Ingester:
+    """Builds the next index version from the live one plus changed files."""
+
+    def __init__(self, root: Path, embedder: Embedder, opts: IngestOptions,
+                 enrich: Enricher | None = None, progress: Callable | None = None):
+        self.root, self.embedder, self.opts, self.enrich = Path(root), embedder, opts, enrich
+        self.progress = progress or (lambda it, **kw: it)
+
+    def run(self, paths: Iterable[Path] = (), remove: Iterable[str] = (), rebuild: bool = False) -> list[FileResult]:
+        """Ingest ``paths`` (and drop ``remove``); commit only if anything changed."""
+        with repo.writer_lock(self.root):
+            repo.discard_stale(self.root)
+            return self._run(list(walk(paths)), list(remove), rebuild)
+
+    def _open_live(self, rebuild: bool):
+        if not repo.exists(self.root):
+            return None
+        try:
+            return repo.load(self.root, None if rebuild else self.opts.model,
+                             None if rebuild else self.embedder.dim)
+        except IndexError_:
+            if rebuild:
+                return None  # a damaged index is replaced whole by a rebuild
+            raise
+
+    def _run(self, files: list[Path], remove: list[str], rebuild: bool) -> list[FileResult]:
+        live = self._open_live(rebuild)
+        if live is not None and not rebuild:
+            m = live.manifest
+            if (m.chunk_size, m.chunk_overlap) != (self.opts.chunk_size, self.opts.chunk_overlap):
+                live.close()
+                raise repo.IndexMismatch(
+                    f"index was chunked with size {m.chunk_size}/overlap {m.chunk_overlap}, settings say "
+                    f"{self.opts.chunk_size}/{self.opts.chunk_overlap}; {repo.FIX}")
+        known = {d.doc: d for d in live.store.documents()} if live else {}
+        results: list[FileResult] = []
+        changed: dict[str, Parsed] = {}
+        seen: set[str] = set()
+        for path in self.progress(files, desc="reading", unit="file"):
+            name = path.name
+            if name in seen:
+                results.append(FileResult(str(path), name, "failed", "another file with the same name is in this ingest"))
+                continue
+            seen.add(name)
+            try:
+                fmt, data, segments = read_file(path, self.opts.max_file_bytes)
+                sha = hashlib.sha256(data).hexdigest()
+                del data
+                old = known.get(name)
+                if old and old.sha256 == sha and not rebuild:
+                    results.append(FileResult(str(path), name, "skipped", "unchanged", old.chunks))
+                    continue
+                changed[name] = parse_text(name, fmt, segments, self.opts, sha, str(path))
+                results.append(FileResult(str(path), name, "ok", "", changed[name].doc.chunks))
+            except InputFileError as exc:
+                results.append(FileResult(str(path), name, "failed", str(exc)))
+            except (OSError, MemoryError) as exc:
+                results.append(FileResult(str(path), name, "failed", f"cannot read: {exc}"))
+        drop = []
+        for name in remove:
+            if name not in known:
+                if live:
+                    live.close()
+                raise UnknownDocument(f"no document named {name!r} in the index")
+            drop.append(name)
+        if rebuild and live is not None:
+            # Re-chunk and re-embed every stored document from its cleaned text.
+            for d in live.store.documents():
+                if d.doc not in changed and d.doc not in drop:
+                    segs = [(None, live.store.text(d.doc))]
+                    p = parse_text(d.doc, d.format, segs, self.opts, d.sha256, d.source)
+                    changed[d.doc] = Parsed(replace(p.doc, institution=d.institution, year=d.year,
+                                                    period=d.period, period_norm=d.period_norm,
+                                                    published=d.published, title=d.title),
+                                            p.text, live.store.pages(d.doc), p.pieces)
+        if live is not None and not changed and not drop:
+            live.close()
+            return results
+        try:
+            self._build(live, changed, drop, rebuild)
+        finally:
+            if live:
+                live.close()
+        results.extend(FileResult(n, n, "removed") for n in drop)
+        return results
+
+    def _build(self, live, changed: dict[str, Parsed], drop: list[str], rebuild: bool) -> None:
+        vdir = repo.new_version_dir(self.root)
+        try:
+            if live is not None and not rebuild:
+                shutil.copyfile(live.store.path, vdir / "store.sqlite")
+            store = ChunkStore(vdir / "store.sqlite")
+            removed: set[int] = set()
+            for name in list(changed) + drop:
+                removed.update(store.delete_document(name))
+            next_id = store.next_chunk_id()
+            if live is not None and not rebuild:
+                next_id = max(next_id, int(live.vectors.ids().max(initial=0)) + 1)
+            new_chunks: list[Chunk] = []
+            for name, p in changed.items():
+                chunks = to_chunks(p, next_id)
+                next_id += len(chunks)
+                store.put_document(p.doc, p.text, p.pages)
+                store.put_chunks(chunks, [tokenize(c.text) for c in chunks])
+                if self.enrich is not None:
+                    store.put_facts(name, self.enrich(p.doc, p.text, chunks))
+                new_chunks.extend(chunks)
+            store.commit()
+            vectors = VectorIndex(self.embedder.dim)
+            if live is not None and not rebuild:
+                old_ids, old_vecs = live.vectors.ids(), live.vectors.vectors()
+                keep = ~np.isin(old_ids, np.fromiter(removed, dtype=np.int64, count=len(removed)))
+                vectors.add(old_ids[keep], old_vecs[keep])
+            texts = [embed_text(c) for c in new_chunks]
+            bs = max(1, self.opts.batch_size) * 8
+            for i in self.progress(range(0, len(texts), bs), desc="embedding", unit="batch"):
+                vectors.add(np.array([c.id for c in new_chunks[i:i + bs]], dtype=np.int64),
+                            self.embedder.embed(texts[i:i + bs]))
+            ids, toks = store.all_tokens()
+            keyword = KeywordIndex.build(ids, toks)
+            ndocs, nchunks = store.counts()
+            store.close()
+            manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
+                                     chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
+                                     docs=ndocs, chunks=nchunks, created=time.time())
+            repo.write_version(vdir, manifest, vectors, keyword)
+            repo.commit(self.root, vdir)
+        except BaseException:
+            shutil.rmtree(vdir, ignore_errors=True)
+            raise
+
+
+def supported_suffixes() -> list[str]:
+    return sorted(SUPPORTED)
+
+
+__all__ = ["Ingester", "IngestOptions", "FileResult", "ReportQAError", "walk", "load_overrides", "embed_text"]

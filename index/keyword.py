@@ -1,0 +1,67 @@
+"""A BM25 keyword index over Chinese tokens (bm25s); it knows nothing of vectors."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from .errors import IndexCorrupt
+
+
+class KeywordIndex:
+    """BM25 over pre-tokenised chunks, keyed by chunk id."""
+
+    def __init__(self, ids: np.ndarray, model: bm25s.BM25 | None):
+        self._ids = np.asarray(ids, dtype=np.int64)
+        self._model = model
+
+    @classmethod
+    def build(cls, ids: list[int], tokens: list[list[str]]) -> "KeywordIndex":
+        if not ids:
+            return cls(np.zeros(0, dtype=np.int64), None)
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        # An empty token list breaks bm25s's vocabulary; a placeholder keeps positions aligned.
+        model.index([t or ["\u0000"] for t in tokens], show_progress=False)
+        return cls(np.asarray(ids, dtype=np.int64), model)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def ids(self) -> np.ndarray:
+        return self._ids
+
+    def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, BM25 score > 0) for query tokens, optionally within ``allowed``."""
+        if self._model is None or not tokens or k <= 0:
+            return []
+        vocab = self._model.vocab_dict
+        known = [t for t in tokens if t in vocab]
+        if not known:
+            return []
+        scores = self._model.get_scores(known)
+        if allowed is not None:
+            mask = np.isin(self._ids, allowed)
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(self._ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        np.save(path / "ids.npy", self._ids)
+        if self._model is not None:
+            self._model.save(str(path / "bm25"))
+        (path / "meta.json").write_text(json.dumps({"n": len(self._ids), "empty": self._model is None}))
+
+    @classmethod
+    def load(cls, path: Path) -> "KeywordIndex":
+        try:
+            meta = json.loads((path / "meta.json").read_text())
+            ids = np.load(path / "ids.npy")
+            model = None if meta["empty"] else bm25s.BM25.load(str(path / "bm25"))
+        except Exception as exc:
+            raise IndexCorrupt(f"keyword index at {path.name} is unreadable ({exc})") from exc
+        if len(ids) != meta["n"]:
+            raise IndexCorrupt("keyword index ids do not match its metadata")
+        return cls(ids, model)

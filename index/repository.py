@@ -1,0 +1,194 @@
+"""An index is a directory of immutable versions; CURRENT names the live one.
+
+Layout::
+
+    INDEX_DIR/
+      CURRENT                 name of the live version (replaced atomically)
+      versions/<name>/
+        manifest.json         model, dimension, chunking settings, counts, format version
+        vectors.faiss         FAISS IndexIDMap2(IndexFlatIP) keyed by chunk id
+        keyword/              BM25 (bm25s) over jieba tokens, plus its chunk ids
+        store.sqlite          documents (with cleaned text), chunks, facts
+
+A writer builds a new version aside and then swaps CURRENT with os.replace, so a
+reader always sees one whole version and a crash mid-write leaves the old one live.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from .keyword import KeywordIndex
+from .store import ChunkStore
+from .vectors import VectorIndex
+
+FORMAT_VERSION = 1
+FIX = "rebuild it with `reportqa ingest --rebuild`"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: str
+    dim: int
+    chunk_size: int
+    chunk_overlap: int
+    docs: int
+    chunks: int
+    format_version: int = FORMAT_VERSION
+    tokenizer: str = "jieba-search"
+    created: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False, indent=1)
+
+
+class Index:
+    """One loaded, consistent index version: manifest, store, vectors and keywords."""
+
+    def __init__(self, root: Path, version: str, manifest: Manifest, store: ChunkStore,
+                 vectors: VectorIndex, keyword: KeywordIndex):
+        self.root, self.version, self.manifest = root, version, manifest
+        self.store, self.vectors, self.keyword = store, vectors, keyword
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _version_dir(root: Path, name: str) -> Path:
+    return root / "versions" / name
+
+
+def current_version(root: Path) -> str | None:
+    """The live version's name, or None when the directory holds no index yet."""
+    try:
+        name = (root / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def exists(root: Path) -> bool:
+    return current_version(root) is not None
+
+
+def read_manifest(vdir: Path) -> Manifest:
+    try:
+        data = json.loads((vdir / "manifest.json").read_text())
+        return Manifest(**data)
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(f"index manifest is missing in {vdir}; {FIX}") from exc
+    except (ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"index manifest is unreadable ({exc}); {FIX}") from exc
+
+
+def load(root: Path, model: str | None = None, dim: int | None = None) -> Index:
+    """Open the live version and check that its parts agree (and match ``model``/``dim``)."""
+    name = current_version(root)
+    if name is None:
+        raise IndexNotFound(f"no index at {root}; create one with `reportqa ingest PATH --index {root}`")
+    vdir = _version_dir(root, name)
+    if not vdir.is_dir():
+        raise IndexCorrupt(f"index version {name} named by CURRENT is missing; {FIX}")
+    manifest = read_manifest(vdir)
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatch(f"index format {manifest.format_version} is not supported "
+                            f"(expected {FORMAT_VERSION}); {FIX}")
+    if model is not None and manifest.model != model:
+        raise IndexMismatch(f"index was built with model {manifest.model!r} but {model!r} is configured; "
+                            f"{FIX} or choose --model {manifest.model}")
+    if dim is not None and manifest.dim != dim:
+        raise IndexMismatch(f"index vectors have dimension {manifest.dim}, the model gives {dim}; {FIX}")
+    store = ChunkStore(vdir / "store.sqlite", readonly=True)
+    try:
+        vectors = VectorIndex.load(vdir / "vectors.faiss")
+        keyword = KeywordIndex.load(vdir / "keyword")
+        ndocs, nchunks = store.counts()
+        ids = np.sort(np.asarray(store.chunk_ids(), dtype=np.int64))
+        if vectors.dim != manifest.dim:
+            raise IndexMismatch(f"vector file has dimension {vectors.dim}, manifest says {manifest.dim}; {FIX}")
+        if (nchunks != manifest.chunks or len(vectors) != nchunks or len(keyword) != nchunks
+                or not np.array_equal(np.sort(vectors.ids()), ids)
+                or not np.array_equal(np.sort(keyword.ids()), ids)):
+            raise IndexCorrupt(f"index parts disagree (store {nchunks} chunks, vectors {len(vectors)}, "
+                               f"keywords {len(keyword)}, manifest {manifest.chunks}); {FIX}")
+    except Exception:
+        store.close()
+        raise
+    return Index(root, name, manifest, store, vectors, keyword)
+
+
+@contextmanager
+def writer_lock(root: Path):
+    """One writer at a time per index directory (readers never wait)."""
+    import fcntl
+
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def new_version_dir(root: Path) -> Path:
+    """A fresh, empty directory for a version being built (not live until committed)."""
+    (root / "versions").mkdir(parents=True, exist_ok=True)
+    name = f"v{time.time_ns()}"
+    vdir = _version_dir(root, name)
+    vdir.mkdir()
+    return vdir
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_version(vdir: Path, manifest: Manifest, vectors: VectorIndex, keyword: KeywordIndex) -> None:
+    """Write the vector and keyword parts and the manifest of a built version (store is already there)."""
+    vectors.save(vdir / "vectors.faiss")
+    keyword.save(vdir / "keyword")
+    (vdir / "manifest.json").write_text(manifest.to_json())
+    for p in [vdir / "vectors.faiss", vdir / "manifest.json", vdir / "store.sqlite"]:
+        with open(p, "rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(vdir)
+
+
+def commit(root: Path, vdir: Path) -> None:
+    """Make ``vdir`` the live version atomically, then drop versions older than the previous."""
+    previous = current_version(root)
+    tmp = root / "CURRENT.tmp"
+    with open(tmp, "w") as fh:
+        fh.write(vdir.name)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / "CURRENT")
+    _fsync_dir(root)
+    keep = {vdir.name, previous}
+    for d in (root / "versions").iterdir():
+        if d.name not in keep:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def discard_stale(root: Path) -> None:
+    """Remove half-built versions left by a crashed writer (call under the writer lock)."""
+    live = current_version(root)
+    vroot = root / "versions"
+    if not vroot.is_dir():
+        return
+    for d in vroot.iterdir():
+        if d.name != live and not (d / "manifest.json").exists():
+            shutil.rmtree(d, ignore_errors=True)

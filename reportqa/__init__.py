@@ -1,0 +1,3 @@
+"""ReportQA: question answering over Chinese information-disclosure reports."""
+
+__version__ = "0.1.0"
