@@ -1,0 +1,338 @@
+"""The answerer: scope, retrieve (dense + BM25, fused), extract, cite or abstain."""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+import numpy as np
+
+from index.embed import Embedder
+from index.ingest import embed_text  # noqa: F401  (documents how chunks were embedded)
+from index.repository import Index
+from index.schema import Chunk, Hit
+from index.textutil import fold, sentences
+from index.tokenize import tokenize
+from reportqa.settings import Settings
+
+from . import extract as ex
+from .errors import InvalidQuestion, UnknownFilter
+from .parse import InstitutionMatcher, Parsed, parse
+from .schema import Answer, Citation
+
+FOLLOW_UP = re.compile(r"^(那|那么|还有|再看看|换成|改成)|呢[?？]?$")
+
+
+def rrf(rankings: list[list[int]], weights: list[float], k: int = 60) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of several ranked id lists."""
+    scores: dict[int, float] = {}
+    for ranking, w in zip(rankings, weights):
+        for r, cid in enumerate(ranking):
+            scores[cid] = scores.get(cid, 0.0) + w / (k + r + 1)
+    return sorted(scores.items(), key=lambda x: -x[1])
+
+
+class Engine:
+    """Answers questions over one loaded index version."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
+        self.index, self.embedder, self.settings = index, embedder, settings
+        self.docs = {d.doc: d for d in index.store.documents()}
+        self.matcher = InstitutionMatcher([d.institution for d in self.docs.values()])
+        self.facts = index.store.facts()
+        self._texts: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def text(self, doc: str) -> str:
+        if doc not in self._texts:
+            self._texts[doc] = self.index.store.text(doc)
+        return self._texts[doc]
+
+    def institutions(self) -> list[str]:
+        return sorted({d.institution for d in self.docs.values()})
+
+    def years(self) -> list[str]:
+        return sorted({d.year for d in self.docs.values() if d.year})
+
+    def citation(self, doc: str, start: int, end: int) -> Citation:
+        d = self.docs[doc]
+        text = self.text(doc)
+        section = ""
+        page = None
+        for c in self.index.store.chunks(doc=doc):
+            if c.start <= start < c.end:
+                section, page = c.section, c.page
+                break
+        return Citation(doc=doc, institution=d.institution, year=d.year, section=section,
+                        start=start, end=end, page=page, quote=text[start:end])
+
+    def sentence_citation(self, doc: str, start: int, end: int) -> Citation:
+        """The citation of the whole sentence holding [start, end)."""
+        text = self.text(doc)
+        for s, e in sentences(text):
+            if s <= start < e:
+                return self.citation(doc, s, max(e, min(end, len(text))))
+        return self.citation(doc, start, end)
+
+    # ---------------------------------------------------------------- retrieval
+    def retrieve(self, query: str, docs: list[str] | None = None, k: int | None = None) -> list[Hit]:
+        """Hybrid retrieval: FAISS cosine and BM25 rankings fused with RRF."""
+        k = k or self.settings.top_k
+        allowed = None
+        if docs is not None:
+            allowed = np.asarray(self.index.store.chunk_ids_where(docs), dtype=np.int64)
+            if len(allowed) == 0:
+                return []
+        depth = max(k * 3, 20)
+        dense = self.index.vectors.search(self.embedder.embed([query])[0], depth, allowed)
+        sparse = self.index.keyword.search(tokenize(query), depth, allowed)
+        fused = rrf([[i for i, _ in dense], [i for i, _ in sparse]],
+                    [self.settings.dense_weight, self.settings.keyword_weight], self.settings.rrf_k)[:k]
+        chunks = {c.id: c for c in self.index.store.chunks([i for i, _ in fused])}
+        dr = {i: r for r, (i, _) in enumerate(dense)}
+        kr = {i: r for r, (i, _) in enumerate(sparse)}
+        return [Hit(chunks[i], s, "hybrid", {"dense": dr.get(i), "keyword": kr.get(i)})
+                for i, s in fused if i in chunks]
+
+    def candidate_sentences(self, p: Parsed, docs: list[str] | None, hits: list[Hit]) -> list[ex.Sent]:
+        """Sentences of the top chunks, plus every sentence of a small scoped set of reports."""
+        strength: dict[tuple[str, int, int], float] = {}
+        for r, h in enumerate(hits):
+            text = self.text(h.chunk.doc)
+            for s, e in sentences(text[h.chunk.start:h.chunk.end], h.chunk.start):
+                key = (h.chunk.doc, s, e)
+                strength[key] = max(strength.get(key, 0.0), 1.0 / (1 + r))
+        out = []
+        if docs is not None and len(docs) <= 3:
+            for d in docs:
+                text = self.text(d)
+                for s, e in sentences(text):
+                    out.append(ex.Sent(d, s, e, text[s:e], strength.get((d, s, e), 0.0)))
+            return out
+        for (d, s, e), st in strength.items():
+            out.append(ex.Sent(d, s, e, self.text(d)[s:e], st))
+        return out
+
+    # ------------------------------------------------------------------- asking
+    def validate(self, question: str) -> str:
+        q = (question or "").strip()
+        if not q:
+            raise InvalidQuestion("question is empty")
+        if len(q) > self.settings.max_question_chars:
+            raise InvalidQuestion(f"question is {len(q)} characters; the limit is {self.settings.max_question_chars}")
+        if not re.search(r"[\w\u4e00-\u9fff]", q):
+            raise InvalidQuestion("question has no words")
+        return q
+
+    def resolve_follow_up(self, q: str, history) -> str:
+        """「那湖南工商大学呢？」 after a question about 重庆理工大学 asks the same of 湖南工商大学."""
+        prev = _last_question(history)
+        if not prev:
+            return q
+        new_insts, _ = self.matcher.match(q)
+        if not FOLLOW_UP.search(q) and len(q) > 14:
+            return q
+        old_insts, _ = self.matcher.match(prev)
+        new_years = _years(q)
+        base = prev
+        if new_insts:
+            if old_insts:
+                for o in old_insts:
+                    base = base.replace(o, "\u0000")
+                base = base.replace("\u0000", new_insts[0], 1).replace("\u0000", "")
+            else:
+                base = new_insts[0] + base
+            # aliases in the previous question (重庆理工) are replaced by the new name too
+            for a in getattr(self.matcher, "last_aliases", []):
+                base = base.replace(a, new_insts[0])
+        if new_years:
+            base = re.sub(r"20\d{2}\s*[-—–]\s*20\d{2}\s*(学年度|学年|年度)?|20\d{2}\s*(年度|年)", new_years[0] + "年", base, count=1)
+        return base if (new_insts or new_years) else q
+
+    def ask(self, question: str, history=None, filters: dict | None = None) -> Answer:
+        """Answer one question (with optional chat history and institution/year filters)."""
+        q = self.validate(question)
+        if not self.docs:
+            return _abstain(q, "索引为空：还没有导入任何报告。", "none")
+        if history:
+            q_eff = self.resolve_follow_up(q, history)
+        else:
+            q_eff = q
+        p = parse(q_eff, self.matcher)
+        filters = filters or {}
+        insts = list(p.institutions)
+        if filters.get("institution"):
+            fi = filters["institution"]
+            if fi not in self.institutions():
+                raise UnknownFilter(f"institution {fi!r} is not indexed")
+            insts = [fi]
+        years = list(p.years)
+        if filters.get("year"):
+            fy = str(filters["year"])
+            if fy not in self.years():
+                raise UnknownFilter(f"year {fy!r} is not indexed")
+            years = [fy]
+        if p.unknown_institutions and not p.institutions and not filters.get("institution"):
+            names = "、".join(p.unknown_institutions)
+            return _abstain(q, f"索引中没有{names}的报告，无法回答。", p.intent)
+        docs = None
+        if insts:
+            docs = [d.doc for d in self.docs.values() if d.institution in insts]
+        if years:
+            pool = docs if docs is not None else list(self.docs)
+            scoped = [d for d in pool if _year_matches(self.docs[d].year, years)]
+            if not scoped:
+                who = "、".join(insts) if insts else "索引"
+                return _abstain(q, f"{who}没有{'、'.join(years)}的报告，无法回答。", p.intent)
+            if docs is not None or filters.get("year"):
+                docs = scoped
+        if p.intent in ("list", "superlative", "compare"):
+            return self.cross_report(q, p)
+        hits = self.retrieve(q_eff, docs)
+        if p.intent == "practice":
+            return self.practice(q, p, docs)
+        sents = self.candidate_sentences(p, docs, hits)
+        found = None
+        if p.intent == "count":
+            found = ex.best_count(p, sents)
+        elif p.intent == "phone":
+            found = ex.best_phone(p, sents)
+        elif p.intent == "email":
+            found = ex.best_email(p, sents)
+        elif p.intent == "date":
+            found = ex.best_date(p, sents)
+        elif p.intent == "yesno":
+            found = ex.answer_yesno(p, sents)
+        else:
+            found = ex.answer_text(p, sents)
+        related = [self.citation(h.chunk.doc, h.chunk.start, h.chunk.end) for h in hits[:3]]
+        if found is None or found.score < self.threshold(p.intent):
+            return _abstain(q, "报告中没有找到能回答这个问题的内容。以下是最相关的段落（仅供参考，不是答案）。",
+                            p.intent, related, confidence=float(found.score) if found else 0.0)
+        cite = self.sentence_citation(found.sent.doc, found.span[0], found.span[1])
+        d = self.docs[found.sent.doc]
+        answer = _phrase(p.intent, d.institution, found)
+        return Answer(question=q, answer=answer, value=found.value, abstained=False,
+                      confidence=round(min(1.0, max(0.0, found.score)), 3), citations=[cite],
+                      intent=p.intent)
+
+    def threshold(self, intent: str) -> float:
+        base = self.settings.abstain_threshold
+        return {"phone": base * 0.6, "email": base * 0.6, "date": base * 0.8}.get(intent, base)
+
+    # ----------------------------------------------------------- cross-report
+    def fact_rows(self, name: str) -> list[dict]:
+        return [f for f in self.facts if f["name"] == name and f["doc"] in self.docs]
+
+    def cross_report(self, q: str, p: Parsed) -> Answer:
+        """List, superlative and comparison questions, answered from the facts table."""
+        f = fold(q)
+        if re.search(r"举报|复议|诉讼", f):
+            name = "complaints"
+        elif re.search(r"主动公开", f):
+            name = "published_items"
+        elif re.search(r"不予公开", f):
+            name = "applications_refused"
+        else:
+            name = "applications_received"
+        rows = self.fact_rows(name)
+        if not rows:
+            return _abstain(q, "事实表中没有这一项，无法跨校比较。", p.intent)
+        cites = [self.citation(r["doc"], r["start"], r["end"]) for r in rows]
+        if p.intent == "list":
+            neg = bool(re.search(r"没有|未|无", f))
+            if name == "complaints":
+                pick = [r for r in rows if (r["value"] in ("否", "0")) == neg]
+            else:
+                pick = [r for r in rows if (float(r["value"]) == 0) == neg]
+            names = sorted({self.docs[r["doc"]].institution for r in pick})
+            cites = [c for c, r in zip(cites, rows) if r in pick]
+            ans = ("、".join(names) if names else "没有符合条件的学校") + "。"
+            return Answer(q, ans, names, False, 0.8, cites, p.intent)
+        if p.intent == "superlative":
+            num = [r for r in rows if _is_num(r["value"])]
+            if not num:
+                return _abstain(q, "没有可比较的数字。", p.intent)
+            most = not re.search(r"最少|最低", f)
+            r = (max if most else min)(num, key=lambda r: float(r["value"]))
+            inst = self.docs[r["doc"]].institution
+            return Answer(q, f"{inst}（{r['value']}）", inst, False, 0.7,
+                          [self.citation(r["doc"], r["start"], r["end"])], p.intent)
+        lines = [f"{self.docs[r['doc']].institution}：{r['quote']}" for r in rows]
+        return Answer(q, "\n".join(lines), [self.docs[r["doc"]].institution for r in rows], False, 0.7,
+                      cites, p.intent)
+
+    def practice(self, q: str, p: Parsed, docs: list[str] | None) -> Answer:
+        """Peer practice: top passages spread across institutions, grouped by school."""
+        hits = self.retrieve(q, docs, k=40)
+        groups: "OrderedDict[str, list[Citation]]" = OrderedDict()
+        for h in hits:
+            inst = h.chunk.institution
+            if len(groups.get(inst, [])) >= 2 or (inst not in groups and len(groups) >= 6):
+                continue
+            text = self.text(h.chunk.doc)
+            best = max(sentences(text[h.chunk.start:h.chunk.end], h.chunk.start) or [(h.chunk.start, h.chunk.end)],
+                       key=lambda se: ex.coverage(p.terms, text[se[0]:se[1]]))
+            groups.setdefault(inst, []).append(self.citation(h.chunk.doc, best[0], best[1]))
+        if not groups:
+            return _abstain(q, "没有找到相关做法。", p.intent)
+        cites = [c for cs in groups.values() for c in cs]
+        ans = f"{len(groups)}所学校的相关做法：" + "；".join(groups)
+        return Answer(q, ans, list(groups), False, 0.6, cites, p.intent, groups=dict(groups))
+
+
+def _is_num(v: str) -> bool:
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
+
+
+def _years(q: str) -> list[str]:
+    from .parse import question_years
+
+    return question_years(q)
+
+
+def _year_matches(doc_year: str, years: list[str]) -> bool:
+    if not doc_year:
+        return False
+    for y in years:
+        if y == doc_year:
+            return True
+        if "-" in doc_year and "-" not in y and y == doc_year.split("-")[1]:
+            return True  # a 2021-2022 academic-year report is the 2022 report
+        if "-" in y and "-" not in doc_year and doc_year in y.split("-"):
+            return True
+    return False
+
+
+def _last_question(history) -> str:
+    """The last user question in a history of strings, (q, a) pairs or {role, content} dicts."""
+    for item in reversed(list(history or [])):
+        if isinstance(item, str):
+            return item
+        if isinstance(item, dict):
+            if item.get("role") in (None, "user") and (item.get("question") or item.get("content")):
+                c = item.get("question") or item.get("content")
+                if isinstance(c, str):
+                    return c
+        elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
+            return item[0]
+    return ""
+
+
+def _phrase(intent: str, inst: str, f: ex.Found) -> str:
+    if intent == "count":
+        return f"{f.display}" if f.value != "0" else f"0（{f.display}）"
+    if intent == "yesno":
+        return f"{f.value}。"
+    return f.display
+
+
+def _abstain(q: str, why: str, intent: str, related=None, confidence: float = 0.0) -> Answer:
+    return Answer(question=q, answer=why, value=None, abstained=True, confidence=round(confidence, 3),
+                  citations=[], intent=intent, related=list(related or []))
+
+
+__all__ = ["Engine", "rrf", "Chunk"]

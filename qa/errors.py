@@ -1,0 +1,12 @@
+"""Typed errors of the question-answering layer."""
+from __future__ import annotations
+
+from index.errors import ReportQAError
+
+
+class InvalidQuestion(ReportQAError):
+    """The question is empty, too long or otherwise unusable."""
+
+
+class UnknownFilter(ReportQAError):
+    """A filter names an institution or year that is not indexed."""

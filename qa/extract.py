@@ -1,0 +1,330 @@
+"""Extract an exact answer span from candidate sentences, per intent.
+
+Every value returned is a span of a report sentence; the sentence is the citation.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.metadata import _PERIOD
+from index.sections import heading_level
+from index.textutil import fold
+
+from .numbers import find_numbers
+from .parse import GENERIC, Parsed
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A candidate sentence: doc[start:end] == text; ``ret`` is its retrieval strength (0..1)."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    ret: float = 0.0
+
+
+@dataclass(frozen=True)
+class Found:
+    value: str
+    display: str  # the value as the report writes it (近2000条, 七个部分)
+    sent: Sent
+    span: tuple[int, int]  # absolute offsets of the value
+    score: float
+
+
+NEG = re.compile(r"(未|没有|无|尚未|不存在|未曾|均未|暂无|并未|没)")
+PHONE = re.compile(r"(?<![\d-])(0\d{2,3}\s*[-－—]?\s*\d{7,8}(?:-\d{1,4})?|1[3-9]\d{9}|\d{4}-\d{7})(?!\d)")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+URL = re.compile(r"(https?://[A-Za-z0-9./_\-?=&%#:~]+|www\.[A-Za-z0-9./_\-]+)")
+ISO_DATE = re.compile(r"20\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
+AY = re.compile(r"20\d{2}\s*[-—–]\s*20\d{2}\s*学年(度)?")
+YEAR = re.compile(r"20\d{2}\s*年(?!\s*\d{1,2}\s*月)")
+ORG = re.compile(r"[\u4e00-\u9fff()（）]{2,24}?(办公室|处|部|中心|委员会|小组|室|办|科)(?:[(（][\u4e00-\u9fff]{1,10}[)）])?")
+BOOK = re.compile(r"《[^《》]{2,40}》")
+QUOTED = re.compile(r"[“\"]([^”\"]{2,40})[”\"]")
+DOCNO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\s*20\d{2}\s*[〕\]］)）]\s*\d+\s*号")
+_CLAUSE_SPLIT = re.compile(r"[，,；;。：:！!？?]")
+
+
+def term_weight(t: str) -> float:
+    return 0.3 if t in GENERIC else 1.0 + 0.1 * min(len(t), 4)
+
+
+def coverage(terms: tuple[str, ...], text: str) -> float:
+    """Weighted share of question terms found in ``text`` (half credit for a part of a long term)."""
+    if not terms:
+        return 0.0
+    f = fold(text).lower()
+    got = total = 0.0
+    for t in terms:
+        w = term_weight(t)
+        total += w
+        if t in f:
+            got += w
+        elif len(t) >= 3 and (t[:2] in f or t[-2:] in f):
+            got += w * 0.5
+    return got / total if total else 0.0
+
+
+def clause_around(text: str, pos: int) -> tuple[int, int]:
+    """Bounds of the clause holding ``pos`` (between commas, semicolons and stops)."""
+    s = pos
+    while s > 0 and not _CLAUSE_SPLIT.match(text[s - 1]):
+        s -= 1
+    e = pos
+    while e < len(text) and not _CLAUSE_SPLIT.match(text[e]):
+        e += 1
+    return s, e
+
+
+def _unit_norm(u: str) -> str:
+    return "部分" if u in ("个部分", "部分") else u
+
+
+def best_count(p: Parsed, sents: list[Sent]) -> Found | None:
+    """The number bound to the asked quantity, or 0 from an explicit 未收到/没有 statement."""
+    best: Found | None = None
+    for s in sents:
+        cov = coverage(p.terms, s.text)
+        if cov < 0.25:
+            continue
+        for n in find_numbers(s.text):
+            cs, ce = clause_around(s.text, n.start)
+            ctx = s.text[max(cs - 0, 0): n.end]
+            # the measured thing sits in the number's clause, mostly before the number
+            local = coverage(p.terms, ctx)
+            prev = s.text[max(0, cs - 30): cs]
+            local = max(local, 0.6 * coverage(p.terms, prev + ctx))
+            after = s.text[n.end: n.end + 8]
+            local = max(local, 0.8 * coverage(p.terms, s.text[cs:ce] + after))
+            unit = 0.0
+            if p.unit:
+                unit = 0.25 if _unit_norm(n.unit) == _unit_norm(p.unit) else -0.2
+            sub = -0.15 if re.match(r"\s*其中", fold(s.text[cs:n.start])) and local < 0.6 else 0.0
+            score = 0.35 * cov + 0.5 * local + unit + sub + 0.1 * s.ret
+            if best is None or score > best.score:
+                best = Found(str(n.value), n.text, s, (s.start + n.start, s.start + n.end), score)
+        m = NEG.search(s.text)
+        if m and cov >= 0.5:
+            cs, ce = clause_around(s.text, m.start())
+            if not find_numbers(s.text[cs:ce]):
+                local = coverage(p.terms, s.text[m.start(): ce])
+                score = 0.35 * cov + 0.5 * local + 0.1 * s.ret + (0.1 if p.unit else 0)
+                if local >= 0.4 and (best is None or score > best.score):
+                    best = Found("0", s.text[cs:ce], s, (s.start + cs, s.start + ce), score)
+    return best
+
+
+def _best_pattern(p: Parsed, sents: list[Sent], pattern: re.Pattern, cues: tuple[str, ...],
+                  group: int = 0) -> Found | None:
+    best = None
+    for s in sents:
+        cov = coverage(p.terms, s.text)
+        for m in pattern.finditer(s.text):
+            cs, _ = clause_around(s.text, m.start())
+            near = fold(s.text[max(0, m.start() - 40): m.start()])
+            cue = 0.3 if any(c in near for c in cues) else 0.0
+            score = 0.6 * cov + cue + 0.15 * s.ret + 0.1 * coverage(p.terms, s.text[max(0, cs - 20): m.end()])
+            if best is None or score > best.score:
+                st, en = m.span(group)
+                best = Found(m.group(group).strip(), m.group(group).strip(), s, (s.start + st, s.start + en), score)
+    return best
+
+
+def best_phone(p: Parsed, sents: list[Sent]) -> Found | None:
+    return _best_pattern(p, sents, PHONE, ("电话", "联系", "咨询", "热线", "Tel", "tel"))
+
+
+def best_email(p: Parsed, sents: list[Sent]) -> Found | None:
+    return _best_pattern(p, sents, EMAIL, ("邮箱", "邮件", "E-mail", "email", "信箱"))
+
+
+def date_kind(q: str) -> str:
+    f = fold(q)
+    if re.search(r"哪天|哪一天|日期|什么时候发布|何时发布|发布时间", f):
+        return "day"
+    if re.search(r"哪个学年|哪一学年", f):
+        return "ay"
+    if re.search(r"哪一年|哪年|哪个年份", f):
+        return "year"
+    return "period"
+
+
+def best_date(p: Parsed, sents: list[Sent]) -> Found | None:
+    kind = date_kind(p.question)
+    if kind == "day":
+        return _best_pattern(p, sents, ISO_DATE, ("发布", "日期", "时间"))
+    if kind == "ay":
+        return _best_pattern(p, sents, AY, ())
+    if kind == "year":
+        return _best_pattern(p, sents, YEAR, ())
+    found = []
+    for s in sents:
+        f = fold(s.text)
+        for m in _PERIOD.finditer(f):
+            if not (m.group(1) and m.group(4)):
+                continue
+            # a real period has two dates, with months, or a glued date run (202191日至2022831)
+            if not (m.group(2) or len(f[m.start(): m.end()]) >= 12):
+                continue
+            near = f[max(0, m.start() - 15): m.start()]
+            cue = 0.3 if re.search(r"期限|时间|起止|周期|统计|数据|根据", near) else 0.0
+            score = 0.5 * coverage(p.terms, s.text) + cue + 0.15 * s.ret
+            found.append(Found(s.text[m.start(): m.end()].strip(), s.text[m.start(): m.end()].strip(), s,
+                               (s.start + m.start(), s.start + m.end()), score))
+    return max(found, key=lambda x: x.score) if found else None
+
+
+def _looks_heading(text: str) -> bool:
+    return heading_level(text) is not None and len(text) < 45 and not text.rstrip().endswith("。")
+
+
+def sentence_score(p: Parsed, s: Sent) -> float:
+    """How well a sentence covers the question; bare headings state nothing."""
+    return 0.8 * coverage(p.terms, s.text) + 0.2 * s.ret - (0.3 if _looks_heading(s.text) else 0.0)
+
+
+def best_sentence(p: Parsed, sents: list[Sent]) -> tuple[Sent, float] | None:
+    """The sentence that covers the question best (ties go to better retrieval)."""
+    scored = [(sentence_score(p, s), s) for s in sents]
+    if not scored:
+        return None
+    score, s = max(scored, key=lambda x: x[0])
+    return s, score
+
+
+def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
+    """是/否 from the best sentence: 否 when a negation governs the asked thing."""
+    bs = best_sentence(p, sents)
+    if bs is None:
+        return None
+    s, score = bs
+    f = fold(s.text)
+    neg = False
+    for m in NEG.finditer(f):
+        cs, ce = clause_around(f, m.start())
+        tail = f[m.start(): ce]
+        if coverage(p.terms, tail) >= 0.3 or coverage(p.terms, f[cs:ce]) >= 0.5:
+            neg = True
+            break
+    if re.search(r"没有因.{0,12}(举报|复议|诉讼)|未.{0,6}(举报|复议|诉讼)", f):
+        neg = True
+    value = "否" if neg else "是"
+    return Found(value, value, s, (s.start, s.end), score)
+
+
+def _text_candidates(q: str, text: str) -> list[tuple[int, int]]:
+    f = fold(q)
+    pats = []
+    if re.search(r"网址|网站|网页|链接|平台", f):
+        pats.append(URL)
+    if re.search(r"文号", f):
+        pats.append(DOCNO)
+    if re.search(r"什么表|哪张表|附表|附了|附件", f):
+        pats.append(BOOK)
+    if re.search(r"方针|原则|理念|要求是什么|口号", f):
+        pats.append(QUOTED)
+    if re.search(r"部门|机构|办公室|单位", f) and not re.search(r"哪些单位", f):
+        pats.append(ORG)
+    spans = []
+    for pat in pats:
+        for m in pat.finditer(text):
+            spans.append(m.span(1) if pat is QUOTED else m.span())
+        if spans:
+            break
+    return spans
+
+
+_LEAD_VERB = re.compile(r"^(依托|协同|联系|请联系|由|是|为|向|经|在|通过|并|和|及|与|负责|设在|设立|成立|建立|我校|学校的|的)+")
+ROLE_Q = re.compile(r"(组长|副组长|负责人|主任|牵头人|召集人)")
+
+
+def _role_spans(q: str, text: str) -> list[tuple[int, int]]:
+    m = ROLE_Q.search(fold(q))
+    if not m or not re.search(r"谁|哪位|什么人", q):
+        return []
+    role = m.group(1)
+    spans = []
+    for pat in (rf"以([\u4e00-\u9fff]{{1,10}}?)为{role}", rf"{role}由([\u4e00-\u9fff]{{1,10}}?)担任",
+                rf"([\u4e00-\u9fff]{{1,10}}?)任{role}"):
+        for mm in re.finditer(pat, text):
+            spans.append(mm.span(1))
+    return spans
+
+
+def _org_spans(q: str, text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in ORG.finditer(text):
+        st, en = m.span()
+        lead = _LEAD_VERB.match(text[st:en])
+        if lead and en - st - lead.end() >= 2:
+            st += lead.end()
+        spans.append((st, en))
+    if "哪些" in q and spans:
+        # an enumeration 人事处、财务处、招生办等 is the answer to 哪些
+        merged = [list(spans[0])]
+        for st, en in spans[1:]:
+            if text[merged[-1][1]:st] in ("、", "，", ","):
+                merged[-1][1] = en
+            else:
+                merged.append([st, en])
+        spans = []
+        for st, en in merged:
+            if text[en:en + 1] == "等":
+                en += 1
+            spans.append((st, en))
+    return spans
+
+
+def _text_candidates(q: str, text: str) -> list[tuple[int, int]]:
+    f = fold(q)
+    roles = _role_spans(q, text)
+    if roles:
+        return roles
+    simple = []
+    if re.search(r"网址|网站|网页|链接|平台", f):
+        simple.append(URL)
+    if re.search(r"文号", f):
+        simple.append(DOCNO)
+    if re.search(r"什么表|哪张表|附表|附了|附件", f):
+        simple.append(BOOK)
+    if re.search(r"方针|原则|理念|口号", f):
+        simple.append(QUOTED)
+    for pat in simple:
+        spans = [m.span(1) if pat is QUOTED else m.span() for m in pat.finditer(text)]
+        if spans:
+            return spans
+    if re.search(r"部门|机构|办公室|单位|处室", f) and not re.search(r"哪些单位", f):
+        return _org_spans(q, text)
+    return []
+
+
+def answer_text(p: Parsed, sents: list[Sent]) -> Found | None:
+    """A short phrase: a URL, office, document number, role holder, quoted motto or the best clause."""
+    ranked = sorted(sents, key=lambda s: -sentence_score(p, s))[:8]
+    if not ranked:
+        return None
+    best: Found | None = None
+    for s in ranked:
+        sc_sent = sentence_score(p, s)
+        for st, en in _text_candidates(p.question, s.text):
+            cs, ce = clause_around(s.text, st)
+            local = (0.7 * coverage(p.terms, s.text[cs:max(ce, en)])
+                     + 0.3 * coverage(p.terms, s.text[max(0, cs - 30): max(ce, en) + 12]))
+            before = fold(s.text[max(0, st - 12): st])
+            cue = 0.1 if re.search(r"由|是|为|联系|依托|通过|可|在|以", before) else 0.0
+            sc = 0.6 * sc_sent + 0.4 * local + cue
+            if best is None or sc > best.score:
+                best = Found(s.text[st:en], s.text[st:en], s, (s.start + st, s.start + en), sc)
+    if best is not None:
+        return best
+    s = ranked[0]
+    # the clause that holds most of the question's terms
+    bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(s.text)] + [len(s.text)]
+    clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i + 1] > bounds[i]]
+    st, en = max(clauses, key=lambda c: coverage(p.terms, s.text[c[0]:c[1]]))
+    text = s.text[st:en].rstrip("，,；;。：: ")
+    return Found(text, text, s, (s.start + st, s.start + st + len(text)), sentence_score(p, s))

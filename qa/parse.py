@@ -1,0 +1,188 @@
+"""Understand a question: intent, the institutions and years it names, and its key terms."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import jieba
+
+from index.metadata import SUFFIXES
+from index.textutil import fold
+from index.tokenize import tokenize
+
+INTENTS = ("count", "phone", "email", "date", "yesno", "text", "list", "superlative", "compare", "practice")
+
+# Words that say what kind of answer is wanted; they are not evidence terms.
+QUESTION_WORDS = set("""多少 几 几个 几次 几项 几条 几部分 数量 是否 有没有 有无 吗 呢 什么 哪个 哪些 哪所 哪家 哪段 哪天
+哪一年 哪年 哪里 哪 谁 怎样 怎么 如何 请问 一共 共 总共 分别 了 过 是 的 一 应该 应 可以 能 从 在 由 打 下载
+本 该 年度 学年 学年度 报告 年度报告 信息公开报告 其 情况 多 么 样""".split())
+GENERIC = {"信息", "公开", "信息公开", "学校", "工作", "情况", "年度", "学年", "报告", "我校", "学院", "大学", "全校"}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    question: str
+    intent: str
+    institutions: tuple[str, ...] = ()
+    unknown_institutions: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    unit: str = ""
+    negated_topic: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def detect_intent(q: str) -> str:
+    """The answer type a question asks for."""
+    f = fold(q)
+    if re.search(r"(其他|别的|各|兄弟|同类)(学校|高校|院校).{0,10}(怎样|怎么|如何|做法|经验|举措|措施)|怎样做|怎么做|如何做|有哪些做法|经验做法|好的做法", f):
+        return "practice"
+    if re.search(r"比较|对比|各校.{0,12}(情况|分别)", f):
+        return "compare"
+    if re.search(r"哪些(学校|高校|院校)|哪几所", f):
+        return "list"
+    if re.search(r"哪(所|个|家)(学校|高校|单位|院校).{0,20}(最多|最少|最高|最低)|(最多|最少)的是哪", f):
+        return "superlative"
+    if re.search(r"(电话|热线)(号码)?\s*(是|为)?\s*(多少|什么)|哪个电话|什么电话|联系方式|电话号码|电话[?？]?$", f):
+        return "phone"
+    if re.search(r"邮箱|电子邮件|e-?mail|邮件地址", f, re.I):
+        return "email"
+    if re.search(r"多少|几(个|项|条|次|期|批|起|场|份|篇|部分|名|所|门|类|家|人)|数量|几部分|几个部分", f):
+        return "count"
+    if re.search(r"期限|期间|时间段|哪段|起止|哪天|哪一天|什么时候|何时|日期|哪一年|哪年|哪个学年|统计时间|统计数据.{0,3}时间", f):
+        return "date"
+    if re.search(r"吗[?？]?$|是否|有没有|有无|是不是", f):
+        return "yesno"
+    return "text"
+
+
+def question_unit(q: str) -> str:
+    """The counting unit a question asks with (多少项 -> 项, 几个部分 -> 部分)."""
+    f = fold(q)
+    m = re.search(r"(?:多少|几)\s*(个部分|部分|人次|批次|项|条|件|次|个|期|批|起|场|份|篇|名|所|门|类|家|人|封)", f)
+    if m:
+        u = m.group(1)
+        return "部分" if u == "个部分" else u
+    return ""
+
+
+_NAME_IN_Q = re.compile(rf"[\u4e00-\u9fffX]{{2,16}}?(?:{'|'.join(SUFFIXES)})")
+_Q_LEAD = re.compile(r"^(那么|那|请问|问|关于|对于|对|和|与|跟|比较|在|据)+")
+_NOT_NAMES = ("哪", "其他", "各", "本", "该", "所有", "全部", "兄弟", "同类", "每", "这", "那些", "一些")
+
+
+def _abbrev_of(alias: str, name: str) -> bool:
+    """True when ``alias`` abbreviates ``name``: an ordered subsequence starting in its first two
+    characters and spanning at least two of its words (湖工商 -> 湖南工商大学, 国科大 -> 中国科学院大学)."""
+    if len(alias) < 3 or alias == name or alias[0] not in name[:2]:
+        return False
+    words = jieba.lcut(name)
+    owner = []
+    for i, w in enumerate(words):
+        owner.extend([i] * len(w))
+    pos, used = 0, set()
+    for ch in alias:
+        idx = name.find(ch, pos)
+        if idx < 0:
+            return False
+        used.add(owner[idx])
+        pos = idx + 1
+    return len(used) >= 2
+
+
+class InstitutionMatcher:
+    """Recognise indexed institutions in a question by full name, short form or abbreviation."""
+
+    def __init__(self, names: list[str]):
+        self.names = sorted(set(n for n in names if n), key=len, reverse=True)
+
+    def short_forms(self, name: str) -> list[str]:
+        """Prefixes without the generic suffix (重庆理工 for 重庆理工大学), when unique."""
+        out = []
+        for suf in sorted(SUFFIXES, key=len, reverse=True):
+            if name.endswith(suf) and len(name) - len(suf) >= 2:
+                out.append(name[: -len(suf)])
+                break
+        for k in range(4, len(name)):
+            out.append(name[:k])
+        return [s for s in out if len(s) >= 3 and sum(1 for n in self.names if n.startswith(s)) == 1]
+
+    def match(self, question: str) -> tuple[list[str], list[str]]:
+        """(indexed institutions named, institution-like names that are not indexed)."""
+        q = fold(question)
+        self.last_aliases: list[str] = []
+        found: list[str] = []
+        rest = q
+        for n in self.names:  # longest first, so 东江理工职业学院 wins over 东江理工
+            if n in rest:
+                found.append(n)
+                rest = rest.replace(n, " ")
+        unknown = []
+        for part in re.split(r"[\s,，。？?！!、；;：:和与及跟或]+", rest):
+            part = _Q_LEAD.sub("", part)
+            for m in _NAME_IN_Q.finditer(part):
+                cand = m.group()
+                if any(cand.startswith(w) or w in cand[:3] for w in _NOT_NAMES):
+                    continue
+                if len(cand) < 4 or len(cand) > 14 or any(b in cand for b in ("的", "公开", "报告", "工作", "信息")):
+                    continue
+                if any(cand in n for n in self.names):
+                    continue
+                unknown.append(cand)
+        if not unknown:
+            for n in self.names:
+                if n in found:
+                    continue
+                for sf in self.short_forms(n):
+                    if sf in rest:
+                        found.append(n)
+                        self.last_aliases.append(sf)
+                        break
+            if not found:
+                cands = set()
+                for L in (3, 4, 5):
+                    for i in range(len(rest) - L + 1):
+                        cands.add(rest[i:i + L])
+                hits = {(n, c) for n in self.names for c in cands if _abbrev_of(c, n)}
+                if len({n for n, _ in hits}) == 1:
+                    found.append(next(iter(hits))[0])
+                    self.last_aliases.extend(c for _, c in hits)
+        return found, unknown
+
+
+_AY_Q = re.compile(r"(20\d{2})\s*[-—–~至到]\s*(20\d{2})\s*(?:学年|年度|年)?")
+_Y_Q = re.compile(r"(20\d{2})\s*(?:年度|年|学年)")
+
+
+def question_years(q: str) -> list[str]:
+    """Reporting years named in the question: "2021-2022" or "2023"."""
+    f = fold(q)
+    years = [f"{a}-{b}" for a, b in _AY_Q.findall(f) if int(b) == int(a) + 1]
+    rest = _AY_Q.sub(" ", f)
+    years += [y for y in _Y_Q.findall(rest)]
+    return years
+
+
+def key_terms(q: str, institutions: list[str]) -> list[str]:
+    """Content terms of the question: no institution names, years or question words."""
+    f = fold(q)
+    for n in sorted(institutions, key=len, reverse=True):
+        f = f.replace(n, " ")
+    f = _AY_Q.sub(" ", f)
+    f = re.sub(r"20\d{2}\s*(年度|年|学年)?", " ", f)
+    terms = []
+    for t in tokenize(f):
+        if t in QUESTION_WORDS or t.isdigit() or len(t) < 2 and t not in ("表",):
+            continue
+        if t not in terms:
+            terms.append(t)
+    return terms
+
+
+def parse(question: str, matcher: InstitutionMatcher) -> Parsed:
+    """Everything the answerer needs to know about a question."""
+    insts, unknown = matcher.match(question)
+    return Parsed(question=question, intent=detect_intent(question), institutions=tuple(insts),
+                  unknown_institutions=tuple(unknown), years=tuple(question_years(question)),
+                  terms=tuple(key_terms(question, insts + matcher.last_aliases + list(unknown))),
+                  unit=question_unit(question))

@@ -1,0 +1,53 @@
+"""Open an engine for a Settings object: load the model and the index once."""
+from __future__ import annotations
+
+import threading
+
+from index import repository as repo
+from index.embed import Embedder, load_embedder
+from index.ingest import Ingester, IngestOptions
+from index.repository import Index
+from reportqa.settings import Settings
+
+from .engine import Engine
+from .facts import extract_facts
+
+
+def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestOptions:
+    return IngestOptions(model=settings.model, chunk_size=settings.chunk_size,
+                         chunk_overlap=settings.chunk_overlap, max_file_bytes=settings.max_file_bytes,
+                         batch_size=settings.batch_size, overrides=overrides)
+
+
+def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> Ingester:
+    """An ingester that also extracts the facts table."""
+    return Ingester(settings.index_dir, embedder, ingest_options(settings, overrides),
+                    enrich=extract_facts, progress=progress)
+
+
+class Service:
+    """A model and the live index version; ``refresh`` picks up a newer version after ingest."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.embedder = embedder or load_embedder(settings.model, settings.batch_size)
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._version: str | None = None
+
+    def engine(self) -> Engine:
+        """The engine over the live version, reloaded when CURRENT changed."""
+        live = repo.current_version(self.settings.index_dir)
+        with self._lock:
+            if self._engine is None or live != self._version:
+                index: Index = repo.load(self.settings.index_dir, self.settings.model, self.embedder.dim)
+                self._engine = Engine(index, self.embedder, self.settings)
+                self._version = index.version
+            return self._engine
+
+    def ask(self, question: str, history=None, filters=None):
+        return self.engine().ask(question, history=history, filters=filters)
+
+    def ingest(self, paths, overrides=None, progress=None, rebuild=False, remove=()):
+        ing = make_ingester(self.settings, self.embedder, overrides, progress)
+        return ing.run(paths, remove=remove, rebuild=rebuild)
