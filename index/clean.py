@@ -26,6 +26,7 @@ _NOISE_PATTERNS = [
     r"^\s*connect\s*:?\s*$",
 ]
 _NOISE = re.compile("|".join(f"(?:{p})" for p in _NOISE_PATTERNS), re.IGNORECASE)
+_KEEP_META = re.compile(r"(发布|发表|印发)(日期|时间)\s*[:：]\s*20\d{2}")
 # A footer starts where a copyright/ICP line appears near the end: everything after it goes too.
 _FOOTER_START = re.compile(r"版权所有|copyright|icp\s*备|公网安备", re.IGNORECASE)
 
@@ -35,6 +36,8 @@ def is_noise_line(line: str) -> bool:
     folded = fold(line).strip()
     if not folded:
         return False
+    if _KEEP_META.search(folded):
+        return False  # 发布日期:2018-10-31 answers "when was it published", even amid page chrome
     return bool(_NOISE.search(folded))
 
 

@@ -104,7 +104,7 @@ class ChunkStore:
         return ids, toks
 
     def chunks(self, ids: list[int] | None = None, doc: str | None = None) -> list[Chunk]:
-        cols = 'id, doc, institution, year, section, start, "end", page, text'
+        cols = 'id, doc, institution, year, section, start, "end", text, page'
         if ids is not None:
             if not ids:
                 return []

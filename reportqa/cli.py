@@ -1,0 +1,252 @@
+"""The `reportqa` command: a thin shell over index/, qa/, ui/ and eval/."""
+from __future__ import annotations
+
+import os
+
+# Offline at run time: set before any Hugging Face or Gradio import.
+for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+               "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false"}.items():
+    os.environ.setdefault(_k, _v)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from dataclasses import asdict  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from index.errors import ReportQAError  # noqa: E402
+from reportqa.settings import Settings  # noqa: E402
+
+DEMO_CORPUS = Path(__file__).resolve().parent.parent / "eval" / "corpus" / "demo"
+
+
+def default_index_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "reportqa" / "index"
+
+
+def build_settings(args: argparse.Namespace) -> Settings:
+    """Settings from flags, with environment variables as fallback."""
+    env = os.environ
+    index_dir = getattr(args, "index", None) or env.get("REPORTQA_INDEX") or default_index_dir()
+    model = getattr(args, "model", None) or env.get("REPORTQA_MODEL") or "m3e-small"
+    kw = {}
+    if env.get("REPORTQA_MAX_FILE_MB"):
+        kw["max_file_bytes"] = int(float(env["REPORTQA_MAX_FILE_MB"]) * 1024 * 1024)
+    if getattr(args, "max_file_mb", None):
+        kw["max_file_bytes"] = int(args.max_file_mb * 1024 * 1024)
+    return Settings(index_dir=Path(index_dir).expanduser(), model=model, **kw)
+
+
+def _service(settings: Settings):
+    from qa.service import Service
+
+    return Service(settings)
+
+
+def _progress():
+    from tqdm import tqdm
+
+    return lambda it, **kw: tqdm(it, file=sys.stderr, leave=False, **kw)
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from index.ingest import load_overrides
+    from qa.service import make_ingester
+    from index.embed import load_embedder
+
+    overrides = load_overrides(Path(args.manifest)) if args.manifest else {}
+    for p in args.paths:  # a manifest.jsonl/.csv beside the reports applies automatically
+        for cand in ("manifest.jsonl", "manifest.csv"):
+            f = Path(p) / cand
+            if f.is_file() and not args.manifest:
+                overrides.update(load_overrides(f))
+    missing = [p for p in args.paths if not Path(p).exists()]
+    for p in missing:
+        print(f"failed   {p}: no such file or directory", file=sys.stderr)
+    embedder = load_embedder(settings.model, settings.batch_size)
+    results = make_ingester(settings, embedder, overrides, _progress()).run(
+        [Path(p) for p in args.paths if Path(p).exists()], rebuild=args.rebuild)
+    for r in results:
+        detail = f"{r.chunks} chunks" if r.status in ("ok", "skipped") else r.message
+        print(f"{r.status:<8} {r.doc}: {detail}")
+    n_ok = sum(r.status == "ok" for r in results)
+    n_skip = sum(r.status == "skipped" for r in results)
+    n_fail = sum(r.status == "failed" for r in results) + len(missing)
+    print(f"{n_ok} ingested, {n_skip} unchanged, {n_fail} failed -> {settings.index_dir}")
+    return 1 if n_fail else 0
+
+
+def cmd_remove(args, settings: Settings) -> int:
+    from index.embed import load_embedder
+    from qa.service import make_ingester
+
+    embedder = load_embedder(settings.model, settings.batch_size)
+    for r in make_ingester(settings, embedder).run([], remove=args.docs):
+        print(f"{r.status:<8} {r.doc}")
+    return 0
+
+
+def cmd_docs(args, settings: Settings) -> int:
+    from index import repository as repo
+
+    index = repo.load(settings.index_dir)
+    rows = [{"doc": d.doc, "institution": d.institution, "year": d.year, "period": d.period,
+             "period_norm": d.period_norm, "published": d.published, "chunks": d.chunks, "format": d.format}
+            for d in index.store.documents()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['doc']}\t{r['institution']}\t{r['year']}\t{r['period']}\t{r['chunks']}\t{r['format']}")
+        print(f"{len(rows)} documents")
+    return 0
+
+
+def cmd_facts(args, settings: Settings) -> int:
+    from index import repository as repo
+    import csv
+
+    index = repo.load(settings.index_dir)
+    docs = {d.doc: d for d in index.store.documents()}
+    rows = [{"doc": f["doc"], "institution": docs[f["doc"]].institution, "year": docs[f["doc"]].year,
+             "fact": f["name"], "value": f["value"], "start": f["start"], "end": f["end"], "quote": f["quote"]}
+            for f in index.store.facts() if f["doc"] in docs]
+    if args.csv:
+        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["doc"])
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    return 0
+
+
+def _read_batch(path: str) -> list[str]:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            out.append(json.loads(line)["question"])
+        else:
+            out.append(line)
+    return out
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    svc = _service(settings)
+    filters = {k: v for k, v in (("institution", args.institution), ("year", args.year)) if v}
+    if args.batch:
+        for q in _read_batch(args.batch):
+            try:
+                ans = asdict(svc.ask(q, filters=filters))
+            except ReportQAError as exc:
+                ans = {"question": q, "error": str(exc)}
+            print(json.dumps(ans, ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        raise ReportQAError("give a QUESTION or --batch FILE")
+    ans = svc.ask(args.question, filters=filters)
+    if args.json:
+        print(json.dumps(asdict(ans), ensure_ascii=False))
+    else:
+        print(ans.answer)
+        for i, c in enumerate(ans.citations or ans.related, 1):
+            tag = "" if ans.citations else "(related) "
+            page = f" p.{c.page}" if c.page else ""
+            print(f"  [{i}] {tag}{c.institution} {c.year} · {c.section}{page} · {c.doc}:{c.start}-{c.end}")
+            print(f"      「{c.quote}」")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from ui.app import serve
+
+    return serve(settings, host=args.host, port=args.port, demo=args.demo,
+                 auth=args.auth or os.environ.get("REPORTQA_AUTH"), no_auth=args.no_auth)
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from eval.run import run_eval
+
+    return run_eval(settings, qa_files=args.qa, corpora=args.corpus, out=Path(args.out),
+                    min_accuracy=args.min_accuracy, baseline=not args.no_baseline)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reportqa", description=(
+        "Question answering with exact citations over Chinese information-disclosure reports."))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--index", help="index directory (default: $REPORTQA_INDEX, else ~/.local/share/reportqa/index)")
+        sp.add_argument("--model", help="embedding model: m3e-small (bundled) or a local sentence-transformers folder "
+                                        "(default: $REPORTQA_MODEL, else m3e-small)")
+
+    sp = sub.add_parser("ingest", help="add reports (files or folders) to the index")
+    common(sp)
+    sp.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .htm .pdf .docx)")
+    sp.add_argument("--manifest", help="CSV/JSONL sidecar: doc -> institution/year/period overrides")
+    sp.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything (fixes a damaged or mismatched index)")
+    sp.add_argument("--max-file-mb", type=float, help="per-file size limit in MB (default 50)")
+    sp.set_defaults(fn=cmd_ingest)
+
+    sp = sub.add_parser("remove", help="drop documents from the index")
+    common(sp)
+    sp.add_argument("docs", nargs="+", help="document names as shown by `reportqa docs`")
+    sp.set_defaults(fn=cmd_remove)
+
+    sp = sub.add_parser("docs", help="list indexed documents")
+    common(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_docs)
+
+    sp = sub.add_parser("facts", help="export the per-report facts table")
+    common(sp)
+    sp.add_argument("--csv", action="store_true")
+    sp.set_defaults(fn=cmd_facts)
+
+    sp = sub.add_parser("ask", help="ask a question (or a batch)")
+    common(sp)
+    sp.add_argument("question", nargs="?")
+    sp.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    sp.add_argument("--batch", help="JSON Lines with a question field, or plain lines ('-' for stdin)")
+    sp.add_argument("--institution")
+    sp.add_argument("--year")
+    sp.set_defaults(fn=cmd_ask)
+
+    sp = sub.add_parser("serve", help="serve the web UI")
+    common(sp)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--demo", action="store_true", help="ingest the bundled demo corpus first if the index is empty")
+    sp.add_argument("--auth", help="user:pass (default: $REPORTQA_AUTH)")
+    sp.add_argument("--no-auth", action="store_true", help="allow a non-loopback host without auth")
+    sp.set_defaults(fn=cmd_serve)
+
+    sp = sub.add_parser("eval", help="score answers against gold QA files")
+    common(sp)
+    sp.add_argument("--qa", nargs="+", required=True)
+    sp.add_argument("--corpus", nargs="+", required=True)
+    sp.add_argument("--out", default="eval-out")
+    sp.add_argument("--min-accuracy", type=float)
+    sp.add_argument("--no-baseline", action="store_true")
+    sp.set_defaults(fn=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 error or failed files)."""
+    args = make_parser().parse_args(argv)
+    settings = build_settings(args)
+    try:
+        return args.fn(args, settings)
+    except ReportQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
