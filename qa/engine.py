@@ -186,11 +186,13 @@ class Engine:
             if docs is not None or filters.get("year"):
                 docs = scoped
         if p.intent in ("list", "superlative", "compare"):
-            return self.cross_report(q, p)
+            return self.cross_report(q, p, set(docs) if docs is not None else (
+                {d for d in self.docs if _year_matches(self.docs[d].year, years)} if years else None))
         hits = self.retrieve(q_eff, docs)
         if p.intent == "practice":
             return self.practice(q, p, docs)
         sents = self.candidate_sentences(p, docs, hits)
+        ex.set_idf(p.terms, sents)
         found = None
         if p.intent == "count":
             found = ex.best_count(p, sents)
@@ -223,9 +225,10 @@ class Engine:
     def fact_rows(self, name: str) -> list[dict]:
         return [f for f in self.facts if f["name"] == name and f["doc"] in self.docs]
 
-    def cross_report(self, q: str, p: Parsed) -> Answer:
+    def cross_report(self, q: str, p: Parsed, scope: set[str] | None = None) -> Answer:
         """List, superlative and comparison questions, answered from the facts table."""
         f = fold(q)
+        schools_only = bool(re.search(r"学校|高校|院校|大学", f))
         if re.search(r"举报|复议|诉讼", f):
             name = "complaints"
         elif re.search(r"主动公开", f):
@@ -234,7 +237,9 @@ class Engine:
             name = "applications_refused"
         else:
             name = "applications_received"
-        rows = self.fact_rows(name)
+        rows = [r for r in self.fact_rows(name) if scope is None or r["doc"] in scope]
+        if schools_only:
+            rows = [r for r in rows if self.docs[r["doc"]].institution.endswith(("大学", "学院", "学校"))]
         if not rows:
             return _abstain(q, "事实表中没有这一项，无法跨校比较。", p.intent)
         cites = [self.citation(r["doc"], r["start"], r["end"]) for r in rows]

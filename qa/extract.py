@@ -12,7 +12,7 @@ from index.sections import heading_level
 from index.textutil import fold
 
 from .numbers import find_numbers
-from .parse import GENERIC, Parsed
+from .parse import GENERIC, Parsed, head_term
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,37 @@ URL = re.compile(r"(https?://[A-Za-z0-9./_\-?=&%#:~]+|www\.[A-Za-z0-9./_\-]+)")
 ISO_DATE = re.compile(r"20\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
 AY = re.compile(r"20\d{2}\s*[-—–]\s*20\d{2}\s*学年(度)?")
 YEAR = re.compile(r"20\d{2}\s*年(?!\s*\d{1,2}\s*月)")
-ORG = re.compile(r"[\u4e00-\u9fff()（）]{2,24}?(办公室|处|部|中心|委员会|小组|室|办|科)(?:[(（][\u4e00-\u9fff]{1,10}[)）])?")
+ORG = re.compile(r"[\u4e00-\u9fff()（）]{2,24}?(办公室|受理窗口|窗口|处|部|中心|委员会|小组|室|办|科|馆)(?:[(（][\u4e00-\u9fff]{1,10}[)）])?")
 BOOK = re.compile(r"《[^《》]{2,40}》")
 QUOTED = re.compile(r"[“\"]([^”\"]{2,40})[”\"]")
 DOCNO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\s*20\d{2}\s*[〕\]］)）]\s*\d+\s*号")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。：:！!？?]")
+_NUM_CLAUSE_SPLIT = re.compile(r"[，,；;。：:！!？?、]")
+_OUTLINE = ("概述", "主动公开", "依申请", "评议", "举报", "存在的", "其他需要报告", "改进")
+
+
+def is_outline(text: str) -> bool:
+    """The sentence listing the report's parts (全文包括概述、主动公开…): it states no facts."""
+    return sum(1 for w in _OUTLINE if w in text) >= 4
+
+
+_IDF: dict[str, float] = {}
+
+
+def set_idf(terms, sents) -> None:
+    """Weight question terms by rarity among the candidate sentences (rarer terms discriminate)."""
+    import math
+
+    _IDF.clear()
+    n = max(len(sents), 1)
+    for t in terms:
+        df = sum(1 for s in sents if t in s.text)
+        _IDF[t] = 0.5 + math.log(1 + n / (1 + df)) / math.log(1 + n)
 
 
 def term_weight(t: str) -> float:
-    return 0.3 if t in GENERIC else 1.0 + 0.1 * min(len(t), 4)
+    base = 0.3 if t in GENERIC else 1.0 + 0.1 * min(len(t), 4)
+    return base * _IDF.get(t, 1.0)
 
 
 def coverage(terms: tuple[str, ...], text: str) -> float:
@@ -69,13 +91,13 @@ def coverage(terms: tuple[str, ...], text: str) -> float:
     return got / total if total else 0.0
 
 
-def clause_around(text: str, pos: int) -> tuple[int, int]:
+def clause_around(text: str, pos: int, split: re.Pattern = _CLAUSE_SPLIT) -> tuple[int, int]:
     """Bounds of the clause holding ``pos`` (between commas, semicolons and stops)."""
     s = pos
-    while s > 0 and not _CLAUSE_SPLIT.match(text[s - 1]):
+    while s > 0 and not split.match(text[s - 1]):
         s -= 1
     e = pos
-    while e < len(text) and not _CLAUSE_SPLIT.match(text[e]):
+    while e < len(text) and not split.match(text[e]):
         e += 1
     return s, e
 
@@ -87,24 +109,31 @@ def _unit_norm(u: str) -> str:
 def best_count(p: Parsed, sents: list[Sent]) -> Found | None:
     """The number bound to the asked quantity, or 0 from an explicit 未收到/没有 statement."""
     best: Found | None = None
+    head = head_term(p.question)
     for s in sents:
         cov = coverage(p.terms, s.text)
         if cov < 0.25:
             continue
+        fs = fold(s.text)
+        # the counted thing must be named in the sentence (经费 is not 检查)
+        if head and not (head in fs or (len(head) >= 3 and head[-2:] in fs)):
+            continue
+        outline = -0.3 if is_outline(s.text) and "部分" not in p.question else 0.0
         for n in find_numbers(s.text):
-            cs, ce = clause_around(s.text, n.start)
+            cs, ce = clause_around(s.text, n.start, _NUM_CLAUSE_SPLIT)
             ctx = s.text[max(cs - 0, 0): n.end]
             # the measured thing sits in the number's clause, mostly before the number
             local = coverage(p.terms, ctx)
             prev = s.text[max(0, cs - 30): cs]
             local = max(local, 0.6 * coverage(p.terms, prev + ctx))
-            after = s.text[n.end: n.end + 8]
-            local = max(local, 0.8 * coverage(p.terms, s.text[cs:ce] + after))
+            local = max(local, 0.8 * coverage(p.terms, s.text[cs:ce]))
+            if head and head in fold(s.text[cs:ce]):
+                local += 0.25  # the counted thing is bound to this number
             unit = 0.0
             if p.unit:
                 unit = 0.25 if _unit_norm(n.unit) == _unit_norm(p.unit) else -0.2
             sub = -0.15 if re.match(r"\s*其中", fold(s.text[cs:n.start])) and local < 0.6 else 0.0
-            score = 0.35 * cov + 0.5 * local + unit + sub + 0.1 * s.ret
+            score = 0.35 * cov + 0.5 * local + unit + sub + 0.1 * s.ret + outline
             if best is None or score > best.score:
                 best = Found(str(n.value), n.text, s, (s.start + n.start, s.start + n.end), score)
         m = NEG.search(s.text)
@@ -156,7 +185,14 @@ def date_kind(q: str) -> str:
 def best_date(p: Parsed, sents: list[Sent]) -> Found | None:
     kind = date_kind(p.question)
     if kind == "day":
-        return _best_pattern(p, sents, ISO_DATE, ("发布", "日期", "时间"))
+        found = _best_pattern(p, sents, ISO_DATE, ("发布", "日期", "时间"))
+        if re.search(r"落款|签发|成文", p.question):
+            # the date line under the signature closes the report
+            alone = [s for s in sents if ISO_DATE.fullmatch(fold(s.text).strip())]
+            if alone:
+                s = max(alone, key=lambda x: x.start)
+                return Found(s.text.strip(), s.text.strip(), s, (s.start, s.end), 0.6)
+        return found
     if kind == "ay":
         return _best_pattern(p, sents, AY, ())
     if kind == "year":
@@ -183,8 +219,11 @@ def _looks_heading(text: str) -> bool:
 
 
 def sentence_score(p: Parsed, s: Sent) -> float:
-    """How well a sentence covers the question; bare headings state nothing."""
-    return 0.8 * coverage(p.terms, s.text) + 0.2 * s.ret - (0.3 if _looks_heading(s.text) else 0.0)
+    """How well a sentence covers the question; bare headings and report outlines state nothing."""
+    pen = 0.5 if _looks_heading(s.text) else 0.0
+    if is_outline(s.text) and "部分" not in p.question:
+        pen += 0.4
+    return 0.8 * coverage(p.terms, s.text) + 0.2 * s.ret - pen
 
 
 def best_sentence(p: Parsed, sents: list[Sent]) -> tuple[Sent, float] | None:
@@ -263,6 +302,13 @@ def _org_spans(q: str, text: str) -> list[tuple[int, int]]:
         if lead and en - st - lead.end() >= 2:
             st += lead.end()
         spans.append((st, en))
+    joined: list[tuple[int, int]] = []
+    for st, en in spans:  # 档案馆|信息公开受理窗口 written together is one office
+        if joined and joined[-1][1] == st:
+            joined[-1] = (joined[-1][0], en)
+        else:
+            joined.append((st, en))
+    spans = joined
     if "哪些" in q and spans:
         # an enumeration 人事处、财务处、招生办等 is the answer to 哪些
         merged = [list(spans[0])]
@@ -295,11 +341,26 @@ def _text_candidates(q: str, text: str) -> list[tuple[int, int]]:
         simple.append(QUOTED)
     for pat in simple:
         spans = [m.span(1) if pat is QUOTED else m.span() for m in pat.finditer(text)]
+        if pat is BOOK and "表" in q:
+            spans = [sp for sp in spans if "表" in text[sp[0]:sp[1]]]
         if spans:
             return spans
     if re.search(r"部门|机构|办公室|单位|处室", f) and not re.search(r"哪些单位", f):
         return _org_spans(q, text)
     return []
+
+
+_WH = re.compile(r"哪些|哪个|哪里|什么|如何|怎样|怎么|谁|多少")
+
+
+def focus_terms(q: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Terms right beside the question word (涉及哪些内容 -> 涉及, 内容; 结果如何 -> 结果)."""
+    f = fold(q)
+    out = []
+    for m in _WH.finditer(f):
+        window = f[max(0, m.start() - 4): m.end() + 4]
+        out += [t for t in terms if t in window and t not in out]
+    return tuple(out)
 
 
 def answer_text(p: Parsed, sents: list[Sent]) -> Found | None:
@@ -316,7 +377,7 @@ def answer_text(p: Parsed, sents: list[Sent]) -> Found | None:
                      + 0.3 * coverage(p.terms, s.text[max(0, cs - 30): max(ce, en) + 12]))
             before = fold(s.text[max(0, st - 12): st])
             cue = 0.1 if re.search(r"由|是|为|联系|依托|通过|可|在|以", before) else 0.0
-            sc = 0.6 * sc_sent + 0.4 * local + cue
+            sc = 0.6 * sc_sent + 0.4 * local + cue + 0.15  # a typed match (URL, office, 文号) is evidence
             if best is None or sc > best.score:
                 best = Found(s.text[st:en], s.text[st:en], s, (s.start + st, s.start + en), sc)
     if best is not None:
@@ -325,6 +386,8 @@ def answer_text(p: Parsed, sents: list[Sent]) -> Found | None:
     # the clause that holds most of the question's terms
     bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(s.text)] + [len(s.text)]
     clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i + 1] > bounds[i]]
-    st, en = max(clauses, key=lambda c: coverage(p.terms, s.text[c[0]:c[1]]))
+    focus = focus_terms(p.question, p.terms)
+    st, en = max(clauses, key=lambda c: coverage(p.terms, s.text[c[0]:c[1]])
+                 + (coverage(focus, s.text[c[0]:c[1]]) if focus else 0.0))
     text = s.text[st:en].rstrip("，,；;。：: ")
     return Found(text, text, s, (s.start + st, s.start + st + len(text)), sentence_score(p, s))

@@ -47,7 +47,7 @@ def detect_intent(q: str) -> str:
         return "phone"
     if re.search(r"邮箱|电子邮件|e-?mail|邮件地址", f, re.I):
         return "email"
-    if re.search(r"多少|几(个|项|条|次|期|批|起|场|份|篇|部分|名|所|门|类|家|人)|数量|几部分|几个部分", f):
+    if re.search(r"多少|几(个|项|条|件|次|期|批|起|场|份|篇|部分|名|所|门|类|家|人|封|例)|数量|几部分|几个部分", f):
         return "count"
     if re.search(r"期限|期间|时间段|哪段|起止|哪天|哪一天|什么时候|何时|日期|哪一年|哪年|哪个学年|统计时间|统计数据.{0,3}时间", f):
         return "date"
@@ -90,6 +90,25 @@ def _abbrev_of(alias: str, name: str) -> bool:
     return len(used) >= 2
 
 
+def _stem(name: str) -> str:
+    for suf in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            return name[: -len(suf)]
+    return name
+
+
+def head_term(q: str) -> str:
+    """The counted thing: 多少项信息公开申请 -> 申请, 召开了多少次党委会 -> 党委会, 专项经费是多少 -> 经费."""
+    f = fold(q)
+    m = re.search(r"(?:多少|几)(?:个部分|人次|批次|[项条件次个期批起场份篇名所门类家人封例])?\s*([\u4e00-\u9fff]{2,14})", f)
+    phrase = m.group(1) if m else ""
+    if not phrase or re.match(r"(吗|呢|是|的|了)", phrase):
+        m = re.search(r"([\u4e00-\u9fff]{2,10}?)(?:一共|总共|共)?(?:是|有|为|达)?(?:多少|几)", f)
+        phrase = m.group(1) if m else ""
+    toks = [t for t in jieba.lcut(phrase) if len(t) >= 2 and t not in QUESTION_WORDS and t not in GENERIC]
+    return toks[-1] if toks else ""
+
+
 class InstitutionMatcher:
     """Recognise indexed institutions in a question by full name, short form or abbreviation."""
 
@@ -99,13 +118,12 @@ class InstitutionMatcher:
     def short_forms(self, name: str) -> list[str]:
         """Prefixes without the generic suffix (重庆理工 for 重庆理工大学), when unique."""
         out = []
-        for suf in sorted(SUFFIXES, key=len, reverse=True):
-            if name.endswith(suf) and len(name) - len(suf) >= 2:
-                out.append(name[: -len(suf)])
-                break
+        stem = _stem(name)
+        if stem != name and len(stem) >= 3 and sum(1 for n in self.names if _stem(n) == stem) == 1:
+            out.append(stem)  # 东江理工 is 东江理工大学 even when 东江理工职业学院 shares the prefix
         for k in range(4, len(name)):
             out.append(name[:k])
-        return [s for s in out if len(s) >= 3 and sum(1 for n in self.names if n.startswith(s)) == 1]
+        return out[:1] + [s for s in out[1:] if len(s) >= 3 and sum(1 for n in self.names if n.startswith(s)) == 1]
 
     def match(self, question: str) -> tuple[list[str], list[str]]:
         """(indexed institutions named, institution-like names that are not indexed)."""
@@ -122,7 +140,7 @@ class InstitutionMatcher:
             part = _Q_LEAD.sub("", part)
             for m in _NAME_IN_Q.finditer(part):
                 cand = m.group()
-                if any(cand.startswith(w) or w in cand[:3] for w in _NOT_NAMES):
+                if any(w in cand for w in _NOT_NAMES):
                     continue
                 if len(cand) < 4 or len(cand) > 14 or any(b in cand for b in ("的", "公开", "报告", "工作", "信息")):
                     continue
