@@ -67,13 +67,31 @@ def clean_lines(text: str) -> list[str]:
     return out
 
 
+_SENT_END = tuple("。！？!?；;：:")
+
+
+def rejoin_wrapped(lines: list[str]) -> list[str]:
+    """Join lines that a PDF wrapped mid-sentence (no closing punctuation, next line not a heading)."""
+    from .sections import heading_level
+
+    out: list[str] = []
+    for ln in lines:
+        if (out and out[-1] and ln and not out[-1].rstrip().endswith(_SENT_END)
+                and len(out[-1]) >= 15 and heading_level(ln) is None and heading_level(out[-1]) is None):
+            out[-1] = out[-1].rstrip() + ln.lstrip()
+        else:
+            out.append(ln)
+    return out
+
+
 def clean_segments(segments: list[tuple[int | None, str]]) -> tuple[str, list[tuple[int, int]]]:
     """Cleaned full text and its page starts ``[(offset, page), ...]`` (empty if no pages)."""
     parts: list[str] = []
     pages: list[tuple[int, int]] = []
     pos = 0
     for page, raw in segments:
-        body = "\n".join(clean_lines(raw))
+        lines = clean_lines(raw)
+        body = "\n".join(rejoin_wrapped(lines) if page is not None else lines)
         if not body:
             continue
         if parts:

@@ -148,15 +148,12 @@ class Engine:
             base = re.sub(r"20\d{2}\s*[-—–]\s*20\d{2}\s*(学年度|学年|年度)?|20\d{2}\s*(年度|年)", new_years[0] + "年", base, count=1)
         return base if (new_insts or new_years) else q
 
-    def ask(self, question: str, history=None, filters: dict | None = None) -> Answer:
-        """Answer one question (with optional chat history and institution/year filters)."""
-        q = self.validate(question)
-        if not self.docs:
-            return _abstain(q, "索引为空：还没有导入任何报告。", "none")
-        if history:
-            q_eff = self.resolve_follow_up(q, history)
-        else:
-            q_eff = q
+    def scope(self, q: str, q_eff: str, filters: dict | None):
+        """(parsed question, docs in scope or None for all, years, an abstention or None).
+
+        Institutions and years named in the question (or given as filters) restrict the
+        reports; naming ones that are not indexed is an abstention that says which.
+        """
         p = parse(q_eff, self.matcher)
         filters = filters or {}
         insts = list(p.institutions)
@@ -173,7 +170,7 @@ class Engine:
             years = [fy]
         if p.unknown_institutions and not p.institutions and not filters.get("institution"):
             names = "、".join(p.unknown_institutions)
-            return _abstain(q, f"索引中没有{names}的报告，无法回答。", p.intent)
+            return p, None, years, _abstain(q, f"索引中没有{names}的报告，无法回答。", p.intent)
         docs = None
         if insts:
             docs = [d.doc for d in self.docs.values() if d.institution in insts]
@@ -182,9 +179,30 @@ class Engine:
             scoped = [d for d in pool if _year_matches(self.docs[d].year, years)]
             if not scoped:
                 who = "、".join(insts) if insts else "索引"
-                return _abstain(q, f"{who}没有{'、'.join(years)}的报告，无法回答。", p.intent)
-            if docs is not None or filters.get("year"):
-                docs = scoped
+                return p, None, years, _abstain(q, f"{who}没有{'、'.join(years)}的报告，无法回答。", p.intent)
+            docs = scoped
+        return p, docs, years, None
+
+    def search(self, question: str, k: int = 5, filters: dict | None = None) -> list[Hit]:
+        """The top-k chunks for a question, scoped as ``ask`` scopes it (for recall metrics)."""
+        q = self.validate(question)
+        p, docs, _, refusal = self.scope(q, q, filters)
+        if refusal is not None:
+            return []
+        return self.retrieve(q, docs, k)
+
+    def ask(self, question: str, history=None, filters: dict | None = None) -> Answer:
+        """Answer one question (with optional chat history and institution/year filters)."""
+        q = self.validate(question)
+        if not self.docs:
+            return _abstain(q, "索引为空：还没有导入任何报告。", "none")
+        if history:
+            q_eff = self.resolve_follow_up(q, history)
+        else:
+            q_eff = q
+        p, docs, years, refusal = self.scope(q, q_eff, filters)
+        if refusal is not None:
+            return refusal
         if p.intent in ("list", "superlative", "compare"):
             return self.cross_report(q, p, set(docs) if docs is not None else (
                 {d for d in self.docs if _year_matches(self.docs[d].year, years)} if years else None))
@@ -192,7 +210,7 @@ class Engine:
         if p.intent == "practice":
             return self.practice(q, p, docs)
         sents = self.candidate_sentences(p, docs, hits)
-        ex.set_idf(p.terms, sents)
+        p = ex.with_idf(p, sents)
         found = None
         if p.intent == "count":
             found = ex.best_count(p, sents)
@@ -229,6 +247,13 @@ class Engine:
         """List, superlative and comparison questions, answered from the facts table."""
         f = fold(q)
         schools_only = bool(re.search(r"学校|高校|院校|大学", f))
+        if p.intent == "list" and re.search(r"(两|二|多|几|2)个(学年|年度|年份).{0,8}报告", f):
+            per: dict[str, list[str]] = {}
+            for d in self.docs.values():
+                per.setdefault(d.institution, []).append(d.doc)
+            names = sorted(n for n, ds in per.items() if len(ds) >= 2)
+            cites = [self.sentence_citation(doc, 0, 1) for n in names for doc in per[n]]
+            return Answer(q, ("、".join(names) or "没有") + "。", names, False, 0.8, cites, p.intent)
         if re.search(r"举报|复议|诉讼", f):
             name = "complaints"
         elif re.search(r"主动公开", f):
@@ -276,7 +301,7 @@ class Engine:
                 continue
             text = self.text(h.chunk.doc)
             best = max(sentences(text[h.chunk.start:h.chunk.end], h.chunk.start) or [(h.chunk.start, h.chunk.end)],
-                       key=lambda se: ex.coverage(p.terms, text[se[0]:se[1]]))
+                       key=lambda se: ex.cov(p, text[se[0]:se[1]]))
             groups.setdefault(inst, []).append(self.citation(h.chunk.doc, best[0], best[1]))
         if not groups:
             return _abstain(q, "没有找到相关做法。", p.intent)

@@ -5,7 +5,7 @@ Every value returned is a span of a report sentence; the sentence is the citatio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.metadata import _PERIOD
 from index.sections import heading_level
@@ -56,33 +56,41 @@ def is_outline(text: str) -> bool:
     return sum(1 for w in _OUTLINE if w in text) >= 4
 
 
-_IDF: dict[str, float] = {}
-
-
-def set_idf(terms, sents) -> None:
-    """Weight question terms by rarity among the candidate sentences (rarer terms discriminate)."""
+def idf_weights(terms, sents) -> dict[str, float]:
+    """Weights for question terms by rarity among the candidate sentences (rarer terms discriminate)."""
     import math
 
-    _IDF.clear()
     n = max(len(sents), 1)
+    out = {}
     for t in terms:
         df = sum(1 for s in sents if t in s.text)
-        _IDF[t] = 0.5 + math.log(1 + n / (1 + df)) / math.log(1 + n)
+        out[t] = 0.5 + math.log(1 + n / (1 + df)) / math.log(1 + n)
+    return out
 
 
-def term_weight(t: str) -> float:
+def with_idf(p: Parsed, sents: list[Sent]) -> Parsed:
+    """The parsed question carrying idf weights computed over ``sents``."""
+    return replace(p, extra={**p.extra, "idf": idf_weights(p.terms, sents)})
+
+
+def term_weight(t: str, idf: dict | None = None) -> float:
     base = 0.3 if t in GENERIC else 1.0 + 0.1 * min(len(t), 4)
-    return base * _IDF.get(t, 1.0)
+    return base * (idf or {}).get(t, 1.0)
 
 
-def coverage(terms: tuple[str, ...], text: str) -> float:
+def cov(p: Parsed, text: str) -> float:
+    """Coverage of the question's terms in ``text`` with the question's idf weights."""
+    return coverage(p.terms, text, p.extra.get("idf"))
+
+
+def coverage(terms: tuple[str, ...], text: str, idf: dict | None = None) -> float:
     """Weighted share of question terms found in ``text`` (half credit for a part of a long term)."""
     if not terms:
         return 0.0
     f = fold(text).lower()
     got = total = 0.0
     for t in terms:
-        w = term_weight(t)
+        w = term_weight(t, idf)
         total += w
         if t in f:
             got += w
@@ -111,8 +119,8 @@ def best_count(p: Parsed, sents: list[Sent]) -> Found | None:
     best: Found | None = None
     head = head_term(p.question)
     for s in sents:
-        cov = coverage(p.terms, s.text)
-        if cov < 0.25:
+        scov = cov(p, s.text)
+        if scov < 0.25:
             continue
         fs = fold(s.text)
         # the counted thing must be named in the sentence (经费 is not 检查)
@@ -123,25 +131,25 @@ def best_count(p: Parsed, sents: list[Sent]) -> Found | None:
             cs, ce = clause_around(s.text, n.start, _NUM_CLAUSE_SPLIT)
             ctx = s.text[max(cs - 0, 0): n.end]
             # the measured thing sits in the number's clause, mostly before the number
-            local = coverage(p.terms, ctx)
+            local = cov(p, ctx)
             prev = s.text[max(0, cs - 30): cs]
-            local = max(local, 0.6 * coverage(p.terms, prev + ctx))
-            local = max(local, 0.8 * coverage(p.terms, s.text[cs:ce]))
+            local = max(local, 0.6 * cov(p, prev + ctx))
+            local = max(local, 0.8 * cov(p, s.text[cs:ce]))
             if head and head in fold(s.text[cs:ce]):
                 local += 0.25  # the counted thing is bound to this number
             unit = 0.0
             if p.unit:
                 unit = 0.25 if _unit_norm(n.unit) == _unit_norm(p.unit) else -0.2
             sub = -0.15 if re.match(r"\s*其中", fold(s.text[cs:n.start])) and local < 0.6 else 0.0
-            score = 0.35 * cov + 0.5 * local + unit + sub + 0.1 * s.ret + outline
+            score = 0.35 * scov + 0.5 * local + unit + sub + 0.1 * s.ret + outline
             if best is None or score > best.score:
                 best = Found(str(n.value), n.text, s, (s.start + n.start, s.start + n.end), score)
         m = NEG.search(s.text)
-        if m and cov >= 0.5:
+        if m and scov >= 0.5:
             cs, ce = clause_around(s.text, m.start())
             if not find_numbers(s.text[cs:ce]):
-                local = coverage(p.terms, s.text[m.start(): ce])
-                score = 0.35 * cov + 0.5 * local + 0.1 * s.ret + (0.1 if p.unit else 0)
+                local = cov(p, s.text[m.start(): ce])
+                score = 0.35 * scov + 0.5 * local + 0.1 * s.ret + (0.1 if p.unit else 0)
                 if local >= 0.4 and (best is None or score > best.score):
                     best = Found("0", s.text[cs:ce], s, (s.start + cs, s.start + ce), score)
     return best
@@ -151,12 +159,12 @@ def _best_pattern(p: Parsed, sents: list[Sent], pattern: re.Pattern, cues: tuple
                   group: int = 0) -> Found | None:
     best = None
     for s in sents:
-        cov = coverage(p.terms, s.text)
+        scov = cov(p, s.text)
         for m in pattern.finditer(s.text):
             cs, _ = clause_around(s.text, m.start())
             near = fold(s.text[max(0, m.start() - 40): m.start()])
             cue = 0.3 if any(c in near for c in cues) else 0.0
-            score = 0.6 * cov + cue + 0.15 * s.ret + 0.1 * coverage(p.terms, s.text[max(0, cs - 20): m.end()])
+            score = 0.6 * scov + cue + 0.15 * s.ret + 0.1 * cov(p, s.text[max(0, cs - 20): m.end()])
             if best is None or score > best.score:
                 st, en = m.span(group)
                 best = Found(m.group(group).strip(), m.group(group).strip(), s, (s.start + st, s.start + en), score)
@@ -208,7 +216,7 @@ def best_date(p: Parsed, sents: list[Sent]) -> Found | None:
                 continue
             near = f[max(0, m.start() - 15): m.start()]
             cue = 0.3 if re.search(r"期限|时间|起止|周期|统计|数据|根据", near) else 0.0
-            score = 0.5 * coverage(p.terms, s.text) + cue + 0.15 * s.ret
+            score = 0.5 * cov(p, s.text) + cue + 0.15 * s.ret
             found.append(Found(s.text[m.start(): m.end()].strip(), s.text[m.start(): m.end()].strip(), s,
                                (s.start + m.start(), s.start + m.end()), score))
     return max(found, key=lambda x: x.score) if found else None
@@ -223,7 +231,7 @@ def sentence_score(p: Parsed, s: Sent) -> float:
     pen = 0.5 if _looks_heading(s.text) else 0.0
     if is_outline(s.text) and "部分" not in p.question:
         pen += 0.4
-    return 0.8 * coverage(p.terms, s.text) + 0.2 * s.ret - pen
+    return 0.8 * cov(p, s.text) + 0.2 * s.ret - pen
 
 
 def best_sentence(p: Parsed, sents: list[Sent]) -> tuple[Sent, float] | None:
@@ -241,12 +249,27 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
     if bs is None:
         return None
     s, score = bs
+    # a stated positive count (收到举报1件) answers 是 even beside a negated sibling clause,
+    # when the count is bound to one of the question's most specific terms
+    idf = p.extra.get("idf") or {}
+    specific = sorted((t for t in p.terms if t not in GENERIC), key=lambda t: -idf.get(t, 1.0))[:2]
+    # alternatives (举报、复议或诉讼): any one of them stated with a positive count means 是
+    for m in re.finditer(r"[\u4e00-\u9fff]{2,6}(?:[、/][\u4e00-\u9fff]{2,6})+(?:(?:或|和|及)[\u4e00-\u9fff]{2,6})?", fold(p.question)):
+        specific += [t for t in p.terms if t in m.group() and t not in GENERIC and t not in specific]
+    for c in sorted(sents, key=lambda x: -sentence_score(p, x)):
+        if cov(p, c.text) < 0.15:
+            continue
+        for n in find_numbers(c.text):
+            cs, ce = clause_around(c.text, n.start, _NUM_CLAUSE_SPLIT)
+            clause = fold(c.text[cs:ce])
+            if n.value and not NEG.search(clause) and any(t in clause for t in specific):
+                return Found("是", "是", c, (c.start, c.end), max(score, sentence_score(p, c)))
     f = fold(s.text)
     neg = False
     for m in NEG.finditer(f):
         cs, ce = clause_around(f, m.start())
         tail = f[m.start(): ce]
-        if coverage(p.terms, tail) >= 0.3 or coverage(p.terms, f[cs:ce]) >= 0.5:
+        if cov(p, tail) >= 0.3 or cov(p, f[cs:ce]) >= 0.5:
             neg = True
             break
     if re.search(r"没有因.{0,12}(举报|复议|诉讼)|未.{0,6}(举报|复议|诉讼)", f):
@@ -373,8 +396,8 @@ def answer_text(p: Parsed, sents: list[Sent]) -> Found | None:
         sc_sent = sentence_score(p, s)
         for st, en in _text_candidates(p.question, s.text):
             cs, ce = clause_around(s.text, st)
-            local = (0.7 * coverage(p.terms, s.text[cs:max(ce, en)])
-                     + 0.3 * coverage(p.terms, s.text[max(0, cs - 30): max(ce, en) + 12]))
+            local = (0.7 * cov(p, s.text[cs:max(ce, en)])
+                     + 0.3 * cov(p, s.text[max(0, cs - 30): max(ce, en) + 12]))
             before = fold(s.text[max(0, st - 12): st])
             cue = 0.1 if re.search(r"由|是|为|联系|依托|通过|可|在|以", before) else 0.0
             sc = 0.6 * sc_sent + 0.4 * local + cue + 0.15  # a typed match (URL, office, 文号) is evidence
@@ -387,7 +410,7 @@ def answer_text(p: Parsed, sents: list[Sent]) -> Found | None:
     bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(s.text)] + [len(s.text)]
     clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i + 1] > bounds[i]]
     focus = focus_terms(p.question, p.terms)
-    st, en = max(clauses, key=lambda c: coverage(p.terms, s.text[c[0]:c[1]])
-                 + (coverage(focus, s.text[c[0]:c[1]]) if focus else 0.0))
+    st, en = max(clauses, key=lambda c: cov(p, s.text[c[0]:c[1]])
+                 + (coverage(focus, s.text[c[0]:c[1]], p.extra.get("idf")) if focus else 0.0))
     text = s.text[st:en].rstrip("，,；;。：: ")
     return Found(text, text, s, (s.start + st, s.start + st + len(text)), sentence_score(p, s))

@@ -139,12 +139,10 @@ def cmd_ask(args, settings: Settings) -> int:
     svc = _service(settings)
     filters = {k: v for k, v in (("institution", args.institution), ("year", args.year)) if v}
     if args.batch:
-        for q in _read_batch(args.batch):
-            try:
-                ans = asdict(svc.ask(q, filters=filters))
-            except ReportQAError as exc:
-                ans = {"question": q, "error": str(exc)}
-            print(json.dumps(ans, ensure_ascii=False), flush=True)
+        from qa.batch import ask_batch
+
+        for row in ask_batch(svc, _read_batch(args.batch), filters):
+            print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     if not args.question:
         raise ReportQAError("give a QUESTION or --batch FILE")

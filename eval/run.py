@@ -1,0 +1,145 @@
+"""`reportqa eval`: answer accuracy, citation accuracy, retrieval recall, abstention and latency,
+ours beside a naive-RAG baseline, written to report.json, report.md and a PNG chart."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from index.errors import ReportQAError
+from qa.batch import ask_batch
+from qa.service import Service
+from reportqa.settings import Settings
+
+from .scoring import evidence_rank, summarize
+
+
+def load_gold(files: list[str]) -> list[dict]:
+    """Gold questions from QA-format JSON Lines files."""
+    out = []
+    for f in files:
+        for line in Path(f).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                g = json.loads(line)
+                if isinstance(g.get("answer"), str) and g.get("type") == "list" and g["answer"].startswith("["):
+                    g["answer"] = json.loads(g["answer"])
+                out.append(g)
+    return out
+
+
+def _rows(gold: list[dict], preds: list[dict], lat: list[float], ranked: list[list[dict]]) -> list[dict]:
+    return [{"gold": g, "pred": p, "latency_ms": ms, "rank": evidence_rank(g, r) if g.get("evidence") else None}
+            for g, p, ms, r in zip(gold, preds, lat, ranked)]
+
+
+def evaluate_ours(svc: Service, gold: list[dict]) -> list[dict]:
+    questions = [g["question"] for g in gold]
+    preds, lat = [], []
+    for ans, ms in ask_batch(svc, questions, timed=True):
+        preds.append(ans)
+        lat.append(ms)
+    eng = svc.engine()
+    ranked = []
+    for q in questions:
+        try:
+            hits = eng.search(q, k=5)
+        except ReportQAError:
+            hits = []
+        ranked.append([{"doc": h.chunk.doc, "text": h.chunk.text} for h in hits])
+    return _rows(gold, preds, lat, ranked)
+
+
+def evaluate_baseline(svc: Service, corpora: list[Path], gold: list[dict]) -> list[dict]:
+    from .baseline import NaiveRAG
+
+    rag = NaiveRAG(svc.embedder)
+    rag.build(corpora, svc.settings.max_file_bytes)
+    preds, lat, ranked = [], [], []
+    for g in gold:
+        t = time.perf_counter()
+        preds.append(asdict(rag.ask(g["question"])))
+        lat.append((time.perf_counter() - t) * 1000)
+        ranked.append(rag.ranked(g["question"], 5))
+    return _rows(gold, preds, lat, ranked)
+
+
+def _fmt(x) -> str:
+    return "—" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
+
+
+def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    report = dict(ours)
+    if base is not None:
+        report["baseline"] = base
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    keys = ["answer_accuracy", "citation_accuracy", "recall_at_1", "recall_at_5", "mrr",
+            "abstention_precision", "abstention_recall"]
+    lines = ["# ReportQA eval", "", f"{ours['n']} questions.", "", "| metric | ReportQA | naive RAG |", "|---|---|---|"]
+    for k in keys:
+        lines.append(f"| {k} | {_fmt(ours.get(k))} | {_fmt(base.get(k)) if base else '—'} |")
+    lines.append(f"| latency p50 ms | {_fmt(ours['latency_ms']['p50'])} | {_fmt(base['latency_ms']['p50']) if base else '—'} |")
+    lines.append(f"| latency p95 ms | {_fmt(ours['latency_ms']['p95'])} | {_fmt(base['latency_ms']['p95']) if base else '—'} |")
+    lines += ["", "## Accuracy by type", "", "| type | n | ReportQA | naive RAG |", "|---|---|---|---|"]
+    for t, v in sorted(ours["by_type"].items()):
+        b = base["by_type"].get(t, {}).get("accuracy") if base else None
+        lines.append(f"| {t} | {v['n']} | {_fmt(v['accuracy'])} | {_fmt(b)} |")
+    lines += ["", "![accuracy by type](accuracy_by_type.png)", "", "## Failures", ""]
+    from .scoring import score_answer
+
+    fails = [r for r in rows if not score_answer(r["gold"], r["pred"])]
+    if not fails:
+        lines.append("None.")
+    for r in fails:
+        g, p = r["gold"], r["pred"]
+        cites = "; ".join(f"{c['doc']}:{c['start']}-{c['end']} 「{c['quote'][:60]}」" for c in p.get("citations", [])[:2])
+        lines.append(f"- **{g['id']}** ({g['type']}) {g['question']}  \n  expected `{g['answer']}`, got "
+                     f"`{p.get('value')}`{' (abstained)' if p.get('abstained') else ''}; citations: {cites or 'none'}")
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _chart(out / "accuracy_by_type.png", ours, base)
+
+
+def _chart(path: Path, ours: dict, base: dict | None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    types = sorted(ours["by_type"])
+    x = range(len(types))
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.bar([i - 0.2 for i in x], [ours["by_type"][t]["accuracy"] for t in types], 0.4, label="ReportQA")
+    if base:
+        ax.bar([i + 0.2 for i in x], [base["by_type"].get(t, {}).get("accuracy", 0) for t in types], 0.4,
+               label="naive RAG")
+    ax.set_xticks(list(x), types)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("accuracy")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def run_eval(settings: Settings, qa_files: list[str], corpora: list[str], out: Path,
+             min_accuracy: float | None = None, baseline: bool = True) -> int:
+    """Build or reuse the index over ``corpora``, answer every gold question, write the reports."""
+    svc = Service(settings)
+    results = svc.ingest([Path(c) for c in corpora])
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        print(f"failed   {r.doc}: {r.message}", file=sys.stderr)
+    gold = load_gold(qa_files)
+    rows = evaluate_ours(svc, gold)
+    ours = summarize(rows)
+    base = summarize(evaluate_baseline(svc, [Path(c) for c in corpora], gold)) if baseline else None
+    write_reports(out, ours, base, rows)
+    print(f"answer accuracy {ours['answer_accuracy']:.3f}, citation accuracy {_fmt(ours['citation_accuracy'])}, "
+          f"recall@5 {_fmt(ours['recall_at_5'])}, p50 {ours['latency_ms']['p50']:.1f} ms"
+          + (f"; baseline accuracy {base['answer_accuracy']:.3f}" if base else "") + f" -> {out}/report.md")
+    if min_accuracy is not None and ours["answer_accuracy"] < min_accuracy:
+        print(f"answer accuracy {ours['answer_accuracy']:.3f} is below --min-accuracy {min_accuracy}", file=sys.stderr)
+        return 2
+    return 0
