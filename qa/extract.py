@@ -251,18 +251,22 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
     s, score = bs
     # a stated positive count (收到举报1件) answers 是 even beside a negated sibling clause,
     # when the count is bound to one of the question's most specific terms
-    idf = p.extra.get("idf") or {}
-    specific = sorted((t for t in p.terms if t not in GENERIC), key=lambda t: -idf.get(t, 1.0))[:2]
+    content = [t for t in p.terms if t not in GENERIC]
+    specific = content[-1:]  # the object comes last in Chinese: 收到过信息公开申请吗 -> 申请
+    alternatives: list[str] = []
     # alternatives (举报、复议或诉讼): any one of them stated with a positive count means 是
     for m in re.finditer(r"[\u4e00-\u9fff]{2,6}(?:[、/][\u4e00-\u9fff]{2,6})+(?:(?:或|和|及)[\u4e00-\u9fff]{2,6})?", fold(p.question)):
-        specific += [t for t in p.terms if t in m.group() and t not in GENERIC and t not in specific]
+        alternatives += [t for t in p.terms if t in m.group() and t not in GENERIC]
     for c in sorted(sents, key=lambda x: -sentence_score(p, x)):
         if cov(p, c.text) < 0.15:
             continue
         for n in find_numbers(c.text):
             cs, ce = clause_around(c.text, n.start, _NUM_CLAUSE_SPLIT)
             clause = fold(c.text[cs:ce])
-            if n.value and not NEG.search(clause) and any(t in clause for t in specific):
+            share = sum(t in clause for t in content) / max(len(content), 1)
+            if n.value and not NEG.search(clause) and (
+                    any(t in clause for t in alternatives)
+                    or (any(t in clause for t in specific) and share >= 0.6)):
                 return Found("是", "是", c, (c.start, c.end), max(score, sentence_score(p, c)))
     f = fold(s.text)
     neg = False

@@ -21,7 +21,7 @@ FACT_QUESTIONS = [
     ("office", "对本报告有疑问应联系哪个部门？", ex.answer_text),
 ]
 MIN_SCORE = {"applications_received": 0.45, "applications_refused": 0.45, "published_items": 0.45,
-             "complaints": 0.5, "phone": 0.2, "email": 0.2, "period": 0.2, "office": 0.45}
+             "complaints": 0.35, "phone": 0.2, "email": 0.2, "period": 0.2, "office": 0.45}
 FACT_LABELS = {"applications_received": "收到申请", "applications_refused": "不予公开",
                "published_items": "主动公开信息", "complaints": "举报/复议/诉讼", "phone": "联系电话",
                "email": "电子邮箱", "period": "统计期限", "office": "负责部门"}
