@@ -231,9 +231,16 @@ class Engine:
         cite = self.sentence_citation(found.sent.doc, found.span[0], found.span[1])
         d = self.docs[found.sent.doc]
         answer = _phrase(p.intent, d.institution, found)
-        return Answer(question=q, answer=answer, value=found.value, abstained=False,
-                      confidence=round(min(1.0, max(0.0, found.score)), 3), citations=[cite],
-                      intent=p.intent)
+        result = Answer(question=q, answer=answer, value=found.value, abstained=False,
+                        confidence=round(min(1.0, max(0.0, found.score)), 3), citations=[cite],
+                        intent=p.intent)
+        if self.settings.llm_url:
+            from .generate import generate
+
+            passages = [cite] + [c for c in related if c.quote != cite.quote]
+            result = generate(result, passages, self.settings.llm_url, self.settings.llm_model,
+                              self.settings.llm_api_key)
+        return result
 
     def threshold(self, intent: str) -> float:
         base = self.settings.abstain_threshold

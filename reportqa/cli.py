@@ -35,6 +35,9 @@ def build_settings(args: argparse.Namespace) -> Settings:
         kw["max_file_bytes"] = int(float(env["REPORTQA_MAX_FILE_MB"]) * 1024 * 1024)
     if getattr(args, "max_file_mb", None):
         kw["max_file_bytes"] = int(args.max_file_mb * 1024 * 1024)
+    if env.get("REPORTQA_LLM_URL"):  # optional generative mode, off by default
+        kw.update(llm_url=env["REPORTQA_LLM_URL"], llm_model=env.get("REPORTQA_LLM_MODEL", ""),
+                  llm_api_key=env.get("REPORTQA_LLM_API_KEY", ""))
     return Settings(index_dir=Path(index_dir).expanduser(), model=model, **kw)
 
 
