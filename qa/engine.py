@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from dataclasses import replace
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from reportqa.settings import Settings
 
 from . import extract as ex
 from .errors import InvalidQuestion, UnknownFilter
-from .parse import InstitutionMatcher, Parsed, parse
+from .parse import InstitutionMatcher, Parsed, parse, to_simplified
 from .schema import Answer, Citation
 
 FOLLOW_UP = re.compile(r"^(那|那么|还有|再看看|换成|改成)|呢[?？]?$")
@@ -121,7 +122,7 @@ class Engine:
             raise InvalidQuestion(f"question is {len(q)} characters; the limit is {self.settings.max_question_chars}")
         if not re.search(r"[\w\u4e00-\u9fff]", q):
             raise InvalidQuestion("question has no words")
-        return q
+        return to_simplified(q)
 
     def resolve_follow_up(self, q: str, history) -> str:
         """「那湖南工商大学呢？」 after a question about 重庆理工大学 asks the same of 湖南工商大学."""
@@ -193,6 +194,11 @@ class Engine:
 
     def ask(self, question: str, history=None, filters: dict | None = None) -> Answer:
         """Answer one question (with optional chat history and institution/year filters)."""
+        answer = self._ask(question, history, filters)
+        original = question.strip()
+        return answer if answer.question == original else replace(answer, question=original)
+
+    def _ask(self, question: str, history, filters: dict | None) -> Answer:
         q = self.validate(question)
         if not self.docs:
             return _abstain(q, "索引为空：还没有导入任何报告。", "none")

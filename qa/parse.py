@@ -32,6 +32,19 @@ class Parsed:
     extra: dict = field(default_factory=dict)
 
 
+_T2S = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters mapped to simplified (OpenCC t2s), so 重慶理工大學 finds 重庆理工大学."""
+    global _T2S
+    if _T2S is None:
+        from opencc import OpenCC
+
+        _T2S = OpenCC("t2s")
+    return _T2S.convert(text)
+
+
 def detect_intent(q: str) -> str:
     """The answer type a question asks for."""
     f = fold(q)
