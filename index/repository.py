@@ -106,7 +106,10 @@ def load(root: Path, model: str | None = None, dim: int | None = None) -> Index:
                             f"{FIX} or choose --model {manifest.model}")
     if dim is not None and manifest.dim != dim:
         raise IndexMismatch(f"index vectors have dimension {manifest.dim}, the model gives {dim}; {FIX}")
-    store = ChunkStore(vdir / "store.sqlite", readonly=True)
+    try:
+        store = ChunkStore(vdir / "store.sqlite", readonly=True)
+    except IndexCorrupt as exc:
+        raise IndexCorrupt(f"{exc}; {FIX}") from exc
     try:
         vectors = VectorIndex.load(vdir / "vectors.faiss")
         keyword = KeywordIndex.load(vdir / "keyword")
@@ -119,6 +122,11 @@ def load(root: Path, model: str | None = None, dim: int | None = None) -> Index:
                 or not np.array_equal(np.sort(keyword.ids()), ids)):
             raise IndexCorrupt(f"index parts disagree (store {nchunks} chunks, vectors {len(vectors)}, "
                                f"keywords {len(keyword)}, manifest {manifest.chunks}); {FIX}")
+    except IndexCorrupt as exc:
+        store.close()
+        if FIX in str(exc):
+            raise
+        raise IndexCorrupt(f"{exc}; {FIX}") from exc
     except Exception:
         store.close()
         raise
