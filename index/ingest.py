@@ -48,6 +48,7 @@ class IngestOptions:
     chunk_size: int = 360
     chunk_overlap: int = 60
     max_file_bytes: int = 50 * 1024 * 1024
+    max_text_chars: int = 2_000_000
     batch_size: int = 16
     overrides: dict | None = None  # doc name -> {"institution", "year", "period"}
 
@@ -165,7 +166,7 @@ class Ingester:
                 continue
             seen.add(name)
             try:
-                fmt, data, segments = read_file(path, self.opts.max_file_bytes)
+                fmt, data, segments = read_file(path, self.opts.max_file_bytes, self.opts.max_text_chars)
                 sha = hashlib.sha256(data).hexdigest()
                 del data
                 old = known.get(name)

@@ -169,11 +169,21 @@ def read_docx(data: bytes) -> Segments:
 _READERS = {"txt": read_txt, "md": read_txt, "html": read_html, "pdf": read_pdf, "docx": read_docx}
 
 
-def read_file(path: Path, max_bytes: int) -> tuple[str, bytes, Segments]:
-    """(format, raw bytes, segments) of a file, or a typed InputFileError."""
+def read_file(path: Path, max_bytes: int, max_chars: int = 2_000_000) -> tuple[str, bytes, Segments]:
+    """(format, raw bytes, segments) of a file, or a typed InputFileError.
+
+    Memory stays bounded: sizes are checked before reading, and plain-text formats are
+    refused before decoding when their bytes could not fit ``max_chars`` characters.
+    """
     fmt = file_format(path)
+    if fmt in ("txt", "md", "html") and path.exists() and path.stat().st_size > 4 * max_chars:
+        raise FileTooLarge(f"text file is {path.stat().st_size / 1e6:.1f} MB; a report has at most "
+                           f"{max_chars:,} characters")
     data = read_bytes(path, max_bytes)
     segments = _READERS[fmt](data)
     if not any(t.strip() for _, t in segments):
         raise EmptyFile("file has no text")
+    chars = sum(len(t) for _, t in segments)
+    if chars > max_chars:
+        raise FileTooLarge(f"file holds {chars:,} characters of text; a report has at most {max_chars:,}")
     return fmt, data, segments

@@ -17,6 +17,7 @@ class Settings:
     chunk_size: int = 360
     chunk_overlap: int = 60
     max_file_bytes: int = 50 * 1024 * 1024
+    max_text_chars: int = 2_000_000  # ~1,500 pages; longer text is not a report
     max_question_chars: int = 2000
     top_k: int = 8
     dense_weight: float = 1.0
