@@ -58,6 +58,9 @@ class NaiveRAG:
         i, score = hits[0]
         doc, start, text = self.chunks[i]
         value, span = _first_value(intent, text)
+        if intent == "text":
+            value, span = _best_sentence(question, text)
+            value = value or None
         if value is None:
             return Answer(question, "未找到", None, True, score, [], intent)
         # the naive pipeline cites its whole top chunk
@@ -80,8 +83,16 @@ def _first_value(intent: str, text: str):
     if pat is not None:
         m = pat.search(text)
         return (m.group(), m.span()) if m else (None, None)
-    if intent == "text":
-        m = URL.search(text)
-        first = re.split(r"[。；\n]", text.strip())[0]
-        return (m.group() if m and re.search(r"网", "") else first[:60]), (0, len(first))
     return None, None
+
+
+def _best_sentence(question: str, text: str) -> tuple[str, tuple[int, int]]:
+    """The sentence of ``text`` sharing most character bigrams with the question."""
+    grams = {question[i:i + 2] for i in range(len(question) - 1)}
+    best, span, pos = "", (0, 0), 0
+    for sent in re.split(r"(?<=[。；！？\n])", text):
+        score = sum(1 for i in range(len(sent) - 1) if sent[i:i + 2] in grams)
+        if sent.strip() and (not best or score > best[0]):
+            best, span = (score, sent.strip()), (pos, pos + len(sent))
+        pos += len(sent)
+    return (best[1] if best else ""), span
