@@ -41,6 +41,18 @@ def is_noise_line(line: str) -> bool:
     return bool(_NOISE.search(folded))
 
 
+_META_TAIL = re.compile(r"\s*(来源|作者|点击|浏览|阅读|访问|字号|【|编辑|审核)")
+
+
+def _trim_meta(line: str) -> str:
+    """A kept publication-date line loses its trailing page chrome (来源… 点击：2087)."""
+    m = _KEEP_META.search(fold(line))
+    if not m:
+        return line
+    tail = _META_TAIL.search(fold(line), m.end())
+    return line[: tail.start()].rstrip() if tail else line
+
+
 def clean_lines(text: str) -> list[str]:
     """The kept lines of one text segment (noise lines and the trailing footer removed)."""
     text = _CTRL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -51,7 +63,7 @@ def clean_lines(text: str) -> list[str]:
     for i in range(n - 1, max(-1, int(n * 0.6) - 1), -1):
         if _FOOTER_START.search(fold(lines[i])):
             cut = i
-    kept = [ln for ln in lines[:cut] if not is_noise_line(ln)]
+    kept = [_trim_meta(ln) for ln in lines[:cut] if not is_noise_line(ln)]
     out: list[str] = []
     for ln in kept:
         if not ln.strip():

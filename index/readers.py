@@ -71,7 +71,8 @@ def _looks_binary(text: str) -> bool:
     if not sample.strip("\x00 \t\r\n"):
         return False
     bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\r\n") or c == "\ufffd")
-    return bad / max(len(sample), 1) > 0.05
+    # a few stray NULs or control bytes in a real text are tolerated (and stripped later)
+    return bad > 8 and bad / max(len(sample), 1) > 0.05
 
 
 def read_txt(data: bytes) -> Segments:
