@@ -129,14 +129,18 @@ class InstitutionMatcher:
         self.names = sorted(set(n for n in names if n), key=len, reverse=True)
 
     def short_forms(self, name: str) -> list[str]:
-        """Prefixes without the generic suffix (重庆理工 for 重庆理工大学), when unique."""
-        out = []
+        """Short forms that point at ``name`` alone: its stem without the generic suffix
+        (重庆理工 for 重庆理工大学; among names sharing a stem, the shortest one owns it) and its
+        unique prefixes of four or more characters."""
+        forms = []
         stem = _stem(name)
-        if stem != name and len(stem) >= 3 and sum(1 for n in self.names if _stem(n) == stem) == 1:
-            out.append(stem)  # 东江理工 is 东江理工大学 even when 东江理工职业学院 shares the prefix
-        for k in range(4, len(name)):
-            out.append(name[:k])
-        return out[:1] + [s for s in out[1:] if len(s) >= 3 and sum(1 for n in self.names if n.startswith(s)) == 1]
+        sharing = [n for n in self.names if _stem(n) == stem]
+        if stem != name and len(stem) >= 3 and min(sharing, key=len) == name and \
+                sum(1 for n in sharing if len(n) == len(name)) == 1:
+            forms.append(stem)  # 东江理工 is 东江理工大学, not 东江理工职业学院
+        forms += [name[:k] for k in range(4, len(name))
+                  if sum(1 for n in self.names if n.startswith(name[:k])) == 1]
+        return forms
 
     def match(self, question: str) -> tuple[list[str], list[str]]:
         """(indexed institutions named, institution-like names that are not indexed)."""
