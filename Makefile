@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup run test eval clean
+.PHONY: setup run test eval clean browser
 
 setup: $(STAMP)
 
@@ -27,8 +27,14 @@ $(STAMP): pyproject.toml
 run: setup
 	$(VENV)/bin/reportqa serve --demo --index $(DEMO_INDEX)
 
-test: setup
+test: setup browser
 	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+# Debian's Chromium for the Playwright browser tests (never `playwright install`); CJK fonts for screenshots.
+browser:
+	@{ test -x /usr/bin/chromium && dpkg -s fonts-wqy-zenhei >/dev/null 2>&1; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-wqy-zenhei; }
 
 eval: setup
 	$(VENV)/bin/reportqa eval --qa eval/corpus/demo_qa.jsonl --corpus eval/corpus/demo --index .reportqa/eval-demo --out eval-out/demo

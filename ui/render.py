@@ -1,13 +1,92 @@
-"""Render answers as escaped HTML/Markdown for the web UI (no report text is trusted)."""
+"""Render answers, sources and facts as escaped HTML/Markdown. No report text is trusted.
+
+Every string that comes from a report, a file name, a question or an answer goes through
+``esc`` (HTML) or ``md_esc`` (HTML, then Markdown punctuation) before it reaches a page.
+"""
 from __future__ import annotations
 
+import csv
 import html
+import io
+import re
+from urllib.parse import quote
 
+from qa.facts import FACT_LABELS
 from qa.schema import Answer, Citation
+
+NUMERIC_FACTS = ["applications_received", "applications_refused", "published_items", "applications_completed"]
+ALL_LABELS = {**FACT_LABELS, "applications_completed": "办理总计"}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 
 def esc(text) -> str:
-    return html.escape(str(text), quote=True)
+    """HTML-escape anything (quotes too)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def md_esc(text) -> str:
+    """Escape for Gradio's Markdown renderer: Markdown/LaTeX punctuation, then HTML."""
+    return esc(_MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text)))
+
+
+def one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def doc_url(doc: str, start: int | None = None, end: int | None = None) -> str:
+    """Link to the whole cleaned document, the span highlighted."""
+    url = "/doc/" + quote(doc, safe="")
+    if start is not None and end is not None:
+        url += f"?start={int(start)}&end={int(end)}#rq-highlight"
+    return url
+
+
+def citation_label(i: int, c: Citation) -> str:
+    """Plain-text label of a citation (used as a radio choice; Gradio escapes it)."""
+    sec = one_line(c.section)
+    sec = sec if len(sec) <= 24 else sec[:23] + "…"
+    return f"[{i}] {one_line(c.institution)} {c.year} · {sec or '正文'}"
+
+
+def _cite_md(i: int, c: Citation, cap: int = 300) -> str:
+    page = f" · 第{c.page}页" if c.page else ""
+    head = f"**\\[{i}\\]** {md_esc(c.institution)} {md_esc(c.year)} · {md_esc(one_line(c.section) or '正文')}{page}"
+    quote = one_line(c.quote)
+    quote = quote if len(quote) <= cap else quote[:cap - 1] + "…"
+    return f"{head}  \n「{md_esc(quote)}」"
+
+
+def answer_markdown(a: Answer) -> str:
+    """Chat text of an answer: the short answer, then numbered citations (all escaped)."""
+    parts = []
+    if a.abstained:
+        parts.append(f"**未找到答案**：{md_esc(a.answer)}")
+        if a.related:
+            parts.append("相关段落（仅供参考，不是答案）：")
+            parts += [_cite_md(i, c, cap=120) for i, c in enumerate(a.related, 1)]
+        return "\n\n".join(parts)
+    parts.append(f"**{md_esc(a.answer)}**".replace("\n", "  \n"))
+    if a.groups:
+        i = 0
+        for inst, cites in a.groups.items():
+            parts.append(f"**{md_esc(inst)}**")
+            for c in cites:
+                i += 1
+                parts.append(_cite_md(i, c))
+    else:
+        parts += [_cite_md(i, c) for i, c in enumerate(a.citations, 1)]
+    if a.citations:
+        parts.append("*点击右侧引用编号查看原文。*")
+    return "\n\n".join(parts)
+
+
+def answer_citations(a: Answer) -> list[Citation]:
+    """Citations in the order they are numbered in ``answer_markdown``."""
+    if a.abstained:
+        return list(a.related)
+    if a.groups:
+        return [c for cs in a.groups.values() for c in cs]
+    return list(a.citations)
 
 
 def citation_html(i: int, c: Citation, context: str = "") -> str:
@@ -18,26 +97,104 @@ def citation_html(i: int, c: Citation, context: str = "") -> str:
             f'<blockquote>{esc(c.quote)}</blockquote></div>')
 
 
-def answer_markdown(a: Answer) -> str:
-    """Chat text of an answer: the short answer, then numbered citations (all escaped)."""
-    lines = []
-    if a.abstained:
-        lines.append(f"**未找到答案：** {esc(a.answer)}")
+def _highlighted(text: str, s: int, e: int, lo: int, hi: int) -> str:
+    return (f"{esc(text[lo:s])}<mark id=\"rq-highlight\">{esc(text[s:e])}</mark>{esc(text[e:hi])}")
+
+
+def source_html(full_text: str, c: Citation, span: tuple[int, int] | None = None, window: int = 600,
+                cap: int = 4000) -> str:
+    """The source panel: the cited section's text with the quoted sentence highlighted.
+
+    ``span`` is the section's [start, end) in the cleaned text; without it a window around
+    the quote is shown. Very long sections are cut to ``cap`` characters around the quote.
+    """
+    s, e = max(0, min(c.start, len(full_text))), max(0, min(c.end, len(full_text)))
+    lo, hi = span if span else (s - window, e + window)
+    lo, hi = max(0, min(lo, s)), min(len(full_text), max(hi, e))
+    if hi - lo > cap:
+        lo, hi = max(lo, s - cap // 2), min(hi, e + cap // 2)
+    page = f" · 第{c.page}页" if c.page else ""
+    pre = "…" if lo > 0 else ""
+    post = "…" if hi < len(full_text) else ""
+    return (f'<div class="rq-source" id="rq-source">'
+            f'<div class="rq-source-head"><b>{esc(c.institution)} {esc(c.year)}</b> · '
+            f'{esc(one_line(c.section) or "正文")}{page}</div>'
+            f'<div class="rq-source-meta">{esc(c.doc)} · 字符 {c.start}–{c.end} · '
+            f'<a id="rq-doc-link" href="{esc(doc_url(c.doc, c.start, c.end))}" target="_blank" '
+            f'rel="noopener">在完整文档中查看 ↗</a></div>'
+            f'<div class="rq-source-text">{esc(pre)}{_highlighted(full_text, s, e, lo, hi)}{esc(post)}</div></div>')
+
+
+def doc_page_html(doc: str, institution: str, year: str, text: str, start: int | None = None,
+                  end: int | None = None) -> str:
+    """A standalone page: the whole cleaned document, the span highlighted and scrolled to."""
+    if start is not None and end is not None:
+        body = _highlighted(text, start, end, 0, len(text))
     else:
-        lines.append(f"**{esc(a.answer)}**")
-    cites = a.citations or a.related
-    if cites:
-        lines.append("" if a.citations else "相关段落（不是答案）：")
-    for i, c in enumerate(cites, 1):
-        page = f" 第{c.page}页" if c.page else ""
-        lines.append(f"[{i}] {esc(c.institution)} {esc(c.year)} · {esc(c.section)}{page}<br>「{esc(c.quote)}」")
-    return "\n\n".join(lines)
+        body = esc(text)
+    return ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            f"<title>{esc(doc)}</title><style>"
+            "body{font-family:'Noto Sans CJK SC','WenQuanYi Zen Hei','Microsoft YaHei',sans-serif;"
+            "max-width:920px;margin:2em auto;padding:0 1em;line-height:1.8;color:#222}"
+            "pre{white-space:pre-wrap;word-break:break-all;font-family:inherit}"
+            "mark{background:#ffe066;padding:2px 0}"
+            "header{border-bottom:1px solid #ddd;margin-bottom:1em;color:#555}</style></head><body>"
+            f"<header><h2>{esc(institution)} {esc(year)}</h2><div>{esc(doc)}</div></header>"
+            f"<pre id=\"rq-doc-text\">{body}</pre></body></html>")
 
 
-def source_html(full_text: str, c: Citation, window: int = 600) -> str:
-    """The cited sentence highlighted inside its surrounding text."""
-    s = max(0, c.start - window)
-    e = min(len(full_text), c.end + window)
-    return (f'<div class="rq-source" id="rq-source"><h4>{esc(c.institution)} {esc(c.year)} · {esc(c.section)}</h4>'
-            f'<p style="white-space:pre-wrap">{esc(full_text[s:c.start])}'
-            f'<mark id="rq-highlight">{esc(full_text[c.start:c.end])}</mark>{esc(full_text[c.end:e])}</p></div>')
+# --------------------------------------------------------------------------- facts
+def facts_long(engine) -> list[dict]:
+    """One row per fact: doc, institution, year, fact, label, value, start, end, quote."""
+    out = []
+    for f in engine.facts:
+        d = engine.docs.get(f["doc"])
+        if d is None:
+            continue
+        out.append({"doc": f["doc"], "institution": d.institution, "year": d.year, "fact": f["name"],
+                    "label": ALL_LABELS.get(f["name"], f["name"]), "value": f["value"],
+                    "start": f["start"], "end": f["end"], "quote": f["quote"]})
+    return out
+
+
+def facts_wide(engine, names: list[str] | None = None) -> tuple[list[str], list[list]]:
+    """(headers, rows): one row per report, one column per fact (FACT_LABELS order)."""
+    names = [n for n in FACT_LABELS if names is None or n in names]
+    by_doc: dict[str, dict] = {}
+    for f in engine.facts:
+        by_doc.setdefault(f["doc"], {})[f["name"]] = f["value"]
+    rows = []
+    for d in sorted(engine.docs.values(), key=lambda d: (d.institution, d.year, d.doc)):
+        vals = by_doc.get(d.doc, {})
+        rows.append([d.institution, d.year] + [vals.get(n, "") for n in names] + [d.doc])
+    return ["机构", "年度"] + [FACT_LABELS[n] for n in names] + ["文件"], rows
+
+
+def csv_text(headers: list[str], rows: list[list]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def evidence_html(engine, doc: str, focus: str | None = None, names: list[str] | None = None) -> str:
+    """Every fact of one report with its evidence sentence and a link to it in the document."""
+    d = engine.docs.get(doc)
+    if d is None:
+        return '<div class="rq-evidence">没有这份报告。</div>'
+    facts = [f for f in engine.facts if f["doc"] == doc and (names is None or f["name"] in names
+                                                             or f["name"] == focus)]
+    facts.sort(key=lambda f: (f["name"] != focus, list(ALL_LABELS).index(f["name"])
+                              if f["name"] in ALL_LABELS else 99))
+    items = []
+    for f in facts:
+        cls = ' class="rq-focus"' if f["name"] == focus else ""
+        items.append(f'<li{cls}><b>{esc(ALL_LABELS.get(f["name"], f["name"]))}</b>：{esc(f["value"])}'
+                     f'<blockquote>{esc(one_line(f["quote"]))}</blockquote>'
+                     f'<a href="{esc(doc_url(doc, f["start"], f["end"]))}" target="_blank" rel="noopener">'
+                     f'查看原文 ↗</a></li>')
+    if not items:
+        items.append("<li>这份报告没有抽取到事实。</li>")
+    return (f'<div class="rq-evidence" id="rq-evidence-body"><div><b>{esc(d.institution)} {esc(d.year)}</b> · '
+            f'{esc(d.doc)}</div><ul>{"".join(items)}</ul></div>')
