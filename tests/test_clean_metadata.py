@@ -1,4 +1,4 @@
-"""Noise stripping, metadata detection (seeds and wild_dev), sections and chunk offsets."""
+"""Noise stripping and metadata detection (inline pages, seeds and wild_dev)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,6 @@ import pytest
 
 from index.clean import clean_segments
 from index.metadata import detect, normalize_period
-from index.sections import parse_sections
 
 from .conftest import shared_path
 
@@ -77,14 +76,3 @@ def test_wild_dev_institution_hit_rate():
 def test_normalize_period(raw, norm):
     assert normalize_period(raw) == norm
 
-
-def test_section_paths():
-    text = ("某大学2023年信息公开年度报告\n前言文字。\n一、概述\n概述正文。\n（一）组织领导\n正文一。\n"
-            "(二)制度建设\n1.制度文件\n正文二。\n（1）细则\n正文三。\n一是加强培训。\n二、主动公开情况\n正文四。\n")
-    paths = [s.path for s in parse_sections(text)]
-    assert paths == ["报告开头", "一、概述", "一、概述 > （一）组织领导", "一、概述 > (二)制度建设",
-                     "一、概述 > (二)制度建设 > 1.制度文件", "一、概述 > (二)制度建设 > 1.制度文件 > （1）细则",
-                     "一、概述 > (二)制度建设 > 1.制度文件 > （1）细则 > 一是加强培训",
-                     "二、主动公开情况"]
-    secs = parse_sections(text)
-    assert secs[0].start == 0 and all(a.end == b.start for a, b in zip(secs, secs[1:])) and secs[-1].end == len(text)

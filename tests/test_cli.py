@@ -39,7 +39,12 @@ def test_ingest_docs_ask_facts(tmp_path, capsys):
 
     assert main(["facts", "--csv", "--index", str(tmp_path / "ix"), "--model", "hash"]) == 0
     csv_out = capsys.readouterr().out
-    assert csv_out.splitlines()[0].startswith("doc,institution,year,fact,value")
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(csv_out)))
+    assert rows[0] == ["doc", "institution", "year", "fact", "value", "start", "end", "quote"]
+    assert ["demo01_dongjiang_ligong.txt", "东江理工大学", "2022-2023", "applications_received", "5"] in [
+        r[:5] for r in rows[1:]]
 
 
 def test_batch_in_order(tmp_path, capsys):
@@ -61,14 +66,27 @@ def test_partial_failure_exit_1_but_rest_committed(tmp_path, capsys):
     code = main(["ingest", str(src), "--index", str(tmp_path / "ix"), "--model", "hash"])
     out = capsys.readouterr().out
     assert code == 1 and "failed   broken.pdf: corrupt or truncated PDF" in out and "10 ingested" in out
-    main(["docs", "--json", "--index", str(tmp_path / "ix"), "--model", "hash"])
-    assert len(json.loads(capsys.readouterr().out)) == 10
+    assert main(["docs", "--json", "--index", str(tmp_path / "ix"), "--model", "hash"]) == 0
+    docs = {d["doc"]: d for d in json.loads(capsys.readouterr().out)}
+    assert len(docs) == 10 and "broken.pdf" not in docs
+    assert {d["format"] for d in docs.values()} == {"txt", "pdf", "docx", "html"}
+    row = docs["demo01_dongjiang_ligong.txt"]
+    assert {k: row[k] for k in ("doc", "institution", "year", "period", "published", "format")} == {
+        "doc": "demo01_dongjiang_ligong.txt", "institution": "东江理工大学", "year": "2022-2023",
+        "period": "2022年9月1日至2023年8月31日", "published": "2023-10-30", "format": "txt"}
+    assert isinstance(row["chunks"], int) and row["chunks"] > 0
+    assert (docs["demo06_beichen_gongshang.pdf"]["institution"], docs["demo06_beichen_gongshang.pdf"]["format"]) == (
+        "北辰工商大学", "pdf")
+    assert docs["demo10_dongjiang_jiaoyuju.txt"]["year"] == "2023"
 
 
 def test_errors_exit_1_with_message(tmp_path, capsys):
     _ingest(tmp_path, capsys)
     assert main(["ask", "", "--index", str(tmp_path / "ix"), "--model", "hash"]) == 1
-    assert "error:" in capsys.readouterr().err
+    err = capsys.readouterr()
+    assert err.err.strip() == "error: give a QUESTION or --batch FILE" and err.out == ""
+    assert main(["ask", "   ", "--index", str(tmp_path / "ix"), "--model", "hash"]) == 1
+    assert "error: question is empty" in capsys.readouterr().err
     assert main(["ask", "问题", "--index", str(tmp_path / "none"), "--model", "hash"]) == 1
     assert "no index at" in capsys.readouterr().err
     assert main(["ask", Q, "--index", str(tmp_path / "ix")]) == 1  # default model differs from the index's

@@ -8,7 +8,7 @@ import pytest
 
 from index import repository as repo
 from index.embed import HashEmbedder
-from index.errors import IndexMismatch, IndexNotFound, UnknownDocument
+from index.errors import IndexCorrupt, IndexMismatch, IndexNotFound, UnknownDocument
 from index.keyword import KeywordIndex
 from index.tokenize import tokenize
 from index.vectors import VectorIndex
@@ -28,17 +28,6 @@ def test_demo_corpus_ingests_all_formats(demo_service):
     assert docs["demo05_nanxi_yizhuan_gbk.txt"].institution == "南溪医学高等专科学校"
     assert docs["demo04_qinglan_2022.txt"].year == "2022-2023"
     assert docs["demo03_qinglan_2021.txt"].year == "2021-2022"
-
-
-def test_every_chunk_points_at_its_text(demo_service):
-    eng = demo_service.engine()
-    chunks = eng.index.store.chunks()
-    assert chunks
-    for c in chunks:
-        assert eng.text(c.doc)[c.start:c.end] == c.text
-        assert len(c.text) <= demo_service.settings.chunk_size
-    pdf = [c for c in chunks if c.doc.endswith(".pdf")]
-    assert {c.page for c in pdf} >= {1, 2} and all(c.page is None for c in chunks if not c.doc.endswith(".pdf"))
 
 
 def test_incremental_reingest_and_remove(tmp_path):
@@ -77,48 +66,120 @@ def test_a_failing_file_does_not_stop_the_others(tmp_path):
 CORPUS = ["学校收到信息公开申请两项", "学校主动公开信息两千条", "学校召开党委会十次"]
 
 
+MARK = "补充说明：本学年测试追加段落甲乙丙一项。"
+RANKINGS = [("收到信息公开申请", [10, 20, 30]), ("召开党委会", [30, 20, 10]), ("主动公开信息条数", [20, 10, 30])]
+
+
 def test_vector_index_exact_ranking_and_round_trip(tmp_path):
     emb = HashEmbedder()
     vi = VectorIndex.build(np.array([10, 20, 30]), emb.embed(CORPUS), emb.dim)
-    q = emb.embed(["收到信息公开申请"])[0]
-    ranked = [i for i, _ in vi.search(q, 3)]
-    assert ranked[0] == 10 and sorted(ranked) == [10, 20, 30]
     vi.save(tmp_path / "v.faiss")
     back = VectorIndex.load(tmp_path / "v.faiss")
-    assert [i for i, _ in back.search(q, 3)] == ranked
-    assert [i for i, _ in back.search(q, 3, allowed=np.array([20, 30]))] == [i for i in ranked if i != 10]
+    assert (len(back), back.dim, sorted(back.ids().tolist())) == (3, emb.dim, [10, 20, 30])
+    for query, order in RANKINGS:
+        q = emb.embed([query])[0]
+        assert [i for i, _ in vi.search(q, 3)] == order
+        assert back.search(q, 3) == vi.search(q, 3)
+        assert [i for i, _ in back.search(q, 3, allowed=np.array([20, 30]))] == [i for i in order if i != 10]
+        assert [i for i, _ in back.search(q, 1)] == order[:1]
+    assert back.search(emb.embed(["x"])[0], 3, allowed=np.array([], dtype=np.int64)) == []
 
 
 def test_keyword_index_exact_ranking_and_round_trip(tmp_path):
     ki = KeywordIndex.build([1, 2, 3], [tokenize(t) for t in CORPUS])
-    assert [i for i, _ in ki.search(tokenize("党委会"), 3)] == [3]
-    assert [i for i, _ in ki.search(tokenize("信息公开申请"), 3)][0] == 1
     ki.save(tmp_path / "kw")
     back = KeywordIndex.load(tmp_path / "kw")
-    assert back.search(tokenize("信息公开申请"), 3) == ki.search(tokenize("信息公开申请"), 3)
+    assert sorted(back.ids().tolist()) == [1, 2, 3] and len(back) == 3
+    for query, order in [("党委会", [3]), ("信息公开申请", [1, 2]), ("主动公开信息", [2, 1])]:
+        assert [i for i, _ in ki.search(tokenize(query), 3)] == order
+        assert back.search(tokenize(query), 3) == ki.search(tokenize(query), 3)
     assert back.search(tokenize("党委会"), 3, allowed=np.array([1, 2])) == []
+    assert back.search(tokenize("不相干的词语"), 3) == []
 
 
 def test_failure_mid_ingest_keeps_the_old_index(tmp_path):
     src = tmp_path / "corpus"
     shutil.copytree(DEMO, src)
-    svc = Service(Settings(index_dir=tmp_path / "ix", model="hash"), HashEmbedder())
+    ix = tmp_path / "ix"
+    settings = Settings(index_dir=ix, model="hash", batch_size=1)  # batches of 8 chunks
+    svc = Service(settings, HashEmbedder())
     svc.ingest([src])
-    live = repo.current_version(tmp_path / "ix")
+    live = repo.current_version(ix)
+    before = svc.ask(QUESTION)
+    assert before.value == "5"
 
-    class Exploding(HashEmbedder):
+    class ExplodingAfterFirstBatch(HashEmbedder):
+        calls = 0
+
         def embed(self, texts):
-            raise RuntimeError("boom in the middle of embedding")
+            type(self).calls += 1
+            if type(self).calls > 1:
+                raise RuntimeError("boom in the middle of embedding")
+            return super().embed(texts)
 
-    for f in src.glob("*.txt"):
-        if "gbk" not in f.name:
-            f.write_text(f.read_text(encoding="utf-8") + "\n修订。\n", encoding="utf-8")
-    broken = Service(Settings(index_dir=tmp_path / "ix", model="hash"), Exploding())
-    with pytest.raises(RuntimeError, match="boom"):
-        broken.ingest([src])
-    assert repo.current_version(tmp_path / "ix") == live
-    assert [d.name for d in (tmp_path / "ix" / "versions").iterdir()] == [live]
-    assert Service(Settings(index_dir=tmp_path / "ix", model="hash"), HashEmbedder()).ask(QUESTION).value == "5"
+    changed = sorted(f.name for f in src.glob("*.txt")
+                     if "gbk" not in f.name and "七、其他需要报告的事项" in f.read_text(encoding="utf-8"))
+    assert len(changed) == 5
+    for name in changed:
+        f = src / name
+        f.write_text(f.read_text(encoding="utf-8").replace("七、其他需要报告的事项", MARK + "\n七、其他需要报告的事项"),
+                     encoding="utf-8")
+    with pytest.raises(RuntimeError, match="boom in the middle"):
+        Service(settings, ExplodingAfterFirstBatch()).ingest([src])
+    assert ExplodingAfterFirstBatch.calls == 2  # one batch went through before the failure
+    assert repo.current_version(ix) == live
+    assert [d.name for d in (ix / "versions").iterdir()] == [live]
+    after = Service(settings, HashEmbedder()).ask(QUESTION)
+    assert (after.value, after.citations[0].quote) == ("5", before.citations[0].quote)
+    assert MARK not in Service(settings, HashEmbedder()).engine().text("demo01_dongjiang_ligong.txt")
+
+    # a later successful ingest commits, and leaves only the new and the previous version
+    results = Service(settings, HashEmbedder()).ingest([src])
+    assert sorted(r.doc for r in results if r.status == "ok") == changed
+    assert {r.status for r in results if r.doc not in changed} == {"skipped"}
+    new_live = repo.current_version(ix)
+    assert new_live != live
+    assert sorted(d.name for d in (ix / "versions").iterdir()) == sorted([live, new_live])
+    assert MARK in Service(settings, HashEmbedder()).engine().text("demo01_dongjiang_ligong.txt")
+
+
+def _truncate_vectors(vdir):
+    p = vdir / "vectors.faiss"
+    p.write_bytes(p.read_bytes()[:100])
+
+
+def _delete_store(vdir):
+    (vdir / "store.sqlite").unlink()
+
+
+def _other_model(vdir):
+    m = vdir / "manifest.json"
+    m.write_text(m.read_text().replace('"model": "hash"', '"model": "another-model"'))
+
+
+def _drop_manifest(vdir):
+    (vdir / "manifest.json").unlink()
+
+
+def _remove_version_dir(vdir):
+    shutil.rmtree(vdir)
+
+
+@pytest.mark.parametrize("damage, error, message", [
+    (_truncate_vectors, IndexCorrupt, "vector file vectors.faiss is unreadable"),
+    (_delete_store, IndexCorrupt, "store"),
+    (_other_model, IndexMismatch, "built with model 'another-model'"),
+    (_drop_manifest, IndexCorrupt, "manifest is missing"),
+    (_remove_version_dir, IndexCorrupt, "named by CURRENT is missing"),
+], ids=["truncated-vectors", "no-store", "other-model", "no-manifest", "no-version-dir"])
+def test_damaged_index_is_refused_naming_the_rebuild(tmp_path, damage, error, message):
+    ix = tmp_path / "ix"
+    Service(Settings(index_dir=ix, model="hash"), HashEmbedder()).ingest([DEMO / "demo01_dongjiang_ligong.txt"])
+    assert repo.load(ix, model="hash").manifest.docs == 1
+    damage(ix / "versions" / repo.current_version(ix))
+    with pytest.raises(error, match=message) as info:
+        repo.load(ix, model="hash")
+    assert "reportqa ingest --rebuild" in str(info.value)
 
 
 def test_load_checks_model_and_presence(tmp_path, demo_service):

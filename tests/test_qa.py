@@ -194,3 +194,17 @@ def test_demo_gold_accuracy_with_fake_embedder(demo_service):
     gold = [json.loads(ln) for ln in DEMO_QA.read_text(encoding="utf-8").splitlines()]
     right = sum(score_answer(g, asdict(demo_service.ask(g["question"]))) for g in gold)
     assert right / len(gold) >= 0.95
+
+
+def test_short_form_scopes_the_answer(demo_service):
+    a = ask(demo_service, "东江理工2022-2023学年共收到多少项信息公开申请？")
+    assert (a.value, a.citations[0].institution) == ("5", "东江理工大学")
+    b = ask(demo_service, "东江理工职业学院2022-2023学年共收到多少项信息公开申请？")
+    assert (b.value, b.citations[0].institution) == ("0", "东江理工职业学院")
+
+
+@pytest.mark.xfail(strict=True, reason="an ambiguous partial name (东江 = 3 indexed institutions) matches nothing, "
+                                       "so the question is answered unscoped from an unrelated school (青岚师范学院, 7)")
+def test_ambiguous_partial_name_does_not_answer_from_another_school(demo_service):
+    a = ask(demo_service, "东江2022-2023学年共收到多少项信息公开申请？")
+    assert a.abstained or all(c.institution.startswith("东江") for c in a.citations)

@@ -32,7 +32,7 @@ def test_gbk_txt_is_detected():
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
     _, _, text = cleaned(DEMO / "demo05_nanxi_yizhuan_gbk.txt")
-    assert "南溪医学高等专科学校" in text
+    assert "南溪" in text and "南溪医学高等专科学校" in text
 
 
 def test_utf16_with_bom(tmp_path):
@@ -61,6 +61,11 @@ def test_html_drops_scripts_styles_and_chrome():
     assert "0411-84567890" in text
 
 
+def _first_40_percent(path):
+    data = path.read_bytes()
+    return data[: len(data) * 4 // 10]
+
+
 def _encrypted_pdf(path):
     w = PdfWriter()
     w.add_blank_page(100, 100)
@@ -81,7 +86,7 @@ BAD = [
     ("blank.txt", lambda p: p.write_text("  \n\t \n"), EmptyFile, "no text"),
     ("junk.pdf", lambda p: p.write_bytes(bytes(range(256)) * 40), CorruptFile, "corrupt or truncated PDF"),
     ("junk.txt", lambda p: p.write_bytes(bytes(range(256)) * 40), BinaryFile, "not a text file"),
-    ("cut.pdf", lambda p: p.write_bytes((DEMO / "demo06_beichen_gongshang.pdf").read_bytes()[:12000]),
+    ("cut.pdf", lambda p: p.write_bytes(_first_40_percent(DEMO / "demo06_beichen_gongshang.pdf")),
      CorruptFile, "corrupt or truncated PDF"),
     ("locked.pdf", _encrypted_pdf, EncryptedPDF, "encrypted PDF"),
     ("scan.pdf", _blank_pdf, NoTextLayer, "needs OCR"),
