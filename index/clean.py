@@ -57,7 +57,7 @@ def clean_lines(text: str) -> list[str]:
     """The kept lines of one text segment (noise lines and the trailing footer removed)."""
     text = _CTRL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [ln.rstrip() for ln in text.split("\n")]
-    # Drop the footer block: from the first copyright/ICP line in the last quarter onwards.
+    # Drop the footer block: from the first copyright/ICP line in the last 40% of lines onwards.
     n = len(lines)
     cut = n
     for i in range(n - 1, max(-1, int(n * 0.6) - 1), -1):

@@ -172,6 +172,9 @@ class Engine:
         if p.unknown_institutions and not p.institutions and not filters.get("institution"):
             names = "、".join(p.unknown_institutions)
             return p, None, years, _abstain(q, f"索引中没有{names}的报告，无法回答。", p.intent)
+        if p.ambiguous and not insts:
+            word, owners = p.ambiguous[0]
+            return p, None, years, _abstain(q, f"「{word}」可能指{'、'.join(owners)}，请写出是哪一所。", p.intent)
         docs = None
         if insts:
             docs = [d.doc for d in self.docs.values() if d.institution in insts]
@@ -237,6 +240,8 @@ class Engine:
         cite = self.sentence_citation(found.sent.doc, found.span[0], found.span[1])
         d = self.docs[found.sent.doc]
         answer = _phrase(p.intent, d.institution, found)
+        if docs is None and len(self.institutions()) > 1:
+            answer = f"{d.institution}：{answer}"  # the question named no school: say whose figure this is
         result = Answer(question=q, answer=answer, value=found.value, abstained=False,
                         confidence=round(min(1.0, max(0.0, found.score)), 3), citations=[cite],
                         intent=p.intent)

@@ -25,6 +25,7 @@ class Parsed:
     intent: str
     institutions: tuple[str, ...] = ()
     unknown_institutions: tuple[str, ...] = ()
+    ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()
     years: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
     unit: str = ""
@@ -146,6 +147,7 @@ class InstitutionMatcher:
         """(indexed institutions named, institution-like names that are not indexed)."""
         q = fold(question)
         self.last_aliases: list[str] = []
+        self.last_ambiguous: list[tuple[str, list[str]]] = []
         found: list[str] = []
         rest = q
         for n in self.names:  # longest first, so 东江理工职业学院 wins over 东江理工
@@ -182,7 +184,31 @@ class InstitutionMatcher:
                 if len({n for n, _ in hits}) == 1:
                     found.append(next(iter(hits))[0])
                     self.last_aliases.extend(c for _, c in hits)
+            if not found:
+                self._leading_word(rest, found)
         return found, unknown
+
+    def _leading_word(self, rest: str, found: list[str]) -> None:
+        """A name's first word alone (青岚, 东江): the institution when only one name starts with it,
+        an ambiguity to report when several do. Only where the word stands apart (before a year,
+        的, punctuation or the end), so ordinary words are not taken for names."""
+        seen = set()
+        for n in self.names:
+            w = jieba.lcut(n)[0]
+            if len(w) < 2 or w in seen:
+                continue
+            seen.add(w)
+            for m in re.finditer(re.escape(w), rest):
+                nxt = rest[m.end(): m.end() + 1]
+                if nxt and re.match(r"[\u4e00-\u9fff]", nxt) and nxt != "的":
+                    continue
+                owners = [x for x in self.names if x.startswith(w)]
+                if len(owners) == 1:
+                    found.append(owners[0])
+                    self.last_aliases.append(w)
+                else:
+                    self.last_ambiguous.append((w, owners))
+                break
 
 
 _AY_Q = re.compile(r"(20\d{2})\s*[-—–~至到]\s*(20\d{2})\s*(?:学年|年度|年)?")
@@ -220,4 +246,5 @@ def parse(question: str, matcher: InstitutionMatcher) -> Parsed:
     return Parsed(question=question, intent=detect_intent(question), institutions=tuple(insts),
                   unknown_institutions=tuple(unknown), years=tuple(question_years(question)),
                   terms=tuple(key_terms(question, insts + matcher.last_aliases + list(unknown))),
-                  unit=question_unit(question))
+                  unit=question_unit(question),
+                  ambiguous=tuple((w, tuple(ns)) for w, ns in matcher.last_ambiguous))

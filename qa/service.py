@@ -31,17 +31,29 @@ class Service:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = embedder or load_embedder(settings.model, settings.batch_size)
+        self._embedder = embedder
         self._lock = threading.Lock()
         self._engine: Engine | None = None
         self._version: str | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded on first use (so a mismatched index fails fast)."""
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.model, self.settings.batch_size)
+        return self._embedder
 
     def engine(self) -> Engine:
         """The engine over the live version, reloaded when CURRENT changed."""
         live = repo.current_version(self.settings.index_dir)
         with self._lock:
             if self._engine is None or live != self._version:
-                index: Index = repo.load(self.settings.index_dir, self.settings.model, self.embedder.dim)
+                # the manifest's model is checked before the model itself is loaded
+                index: Index = repo.load(self.settings.index_dir, self.settings.model)
+                if index.manifest.dim != self.embedder.dim:
+                    index.close()
+                    raise repo.IndexMismatch(f"index vectors have dimension {index.manifest.dim}, the model "
+                                             f"gives {self.embedder.dim}; {repo.FIX}")
                 self._engine = Engine(index, self.embedder, self.settings)
                 self._version = index.version
             return self._engine
