@@ -51,6 +51,8 @@ class IngestOptions:
     max_text_chars: int = 2_000_000
     batch_size: int = 16
     overrides: dict | None = None  # doc name -> {"institution", "year", "period"}
+    backend: str = "faiss"  # "faiss" (files in the version dir) or "milvus" (one collection per version)
+    milvus_uri: str = ""  # milvus-lite file (default <index_dir>/milvus.db) or http://host:19530
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,8 @@ class Ingester:
             return None
         try:
             return repo.load(self.root, None if rebuild else self.opts.model,
-                             None if rebuild else self.embedder.dim)
+                             None if rebuild else self.embedder.dim,
+                             None if rebuild else self.opts.backend)
         except IndexError_:
             if rebuild:
                 return None  # a damaged index is replaced whole by a rebuild
@@ -229,13 +232,17 @@ class Ingester:
                     store.put_facts(name, self.enrich(p.doc, p.text, chunks))
                 new_chunks.extend(chunks)
             store.commit()
+            if self.opts.backend == "milvus":
+                self._build_milvus(vdir, live, store, removed, new_chunks, rebuild)
+                return
             vectors = VectorIndex(self.embedder.dim)
             if live is not None and not rebuild:
                 old_ids, old_vecs = live.vectors.ids(), live.vectors.vectors()
                 keep = ~np.isin(old_ids, np.fromiter(removed, dtype=np.int64, count=len(removed)))
                 vectors.add(old_ids[keep], old_vecs[keep])
             texts = [embed_text(c) for c in new_chunks]
-            bs = max(1, self.opts.batch_size) * 8
+            # large slices keep length sorting effective; still bounded for memory and progress
+            bs = max(1, self.opts.batch_size) * 64
             for i in self.progress(range(0, len(texts), bs), desc="embedding", unit="batch"):
                 vectors.add(np.array([c.id for c in new_chunks[i:i + bs]], dtype=np.int64),
                             self.embedder.embed(texts[i:i + bs]))
@@ -249,8 +256,47 @@ class Ingester:
             repo.write_version(vdir, manifest, vectors, keyword)
             repo.commit(self.root, vdir)
         except BaseException:
-            shutil.rmtree(vdir, ignore_errors=True)
+            repo._remove_version(vdir)
             raise
+
+    def _build_milvus(self, vdir: Path, live, store: ChunkStore, removed: set[int],
+                      new_chunks: list[Chunk], rebuild: bool) -> None:
+        """The Milvus half of _build: a new collection with kept old rows and new chunks, in pages."""
+        from . import milvus
+
+        uri = milvus.resolve_uri(self.root, self.opts.milvus_uri)
+        name = milvus.collection_name(vdir.name)
+        milvus.write_marker(vdir, uri, name)  # before the collection exists: a crash can drop it
+        coll = milvus.MilvusCollection.create(uri, name, self.embedder.dim)
+        fields = ["id", "vec", "doc", "institution", "year", "text"]
+        if live is not None and not rebuild:
+            old_ids = np.sort(live.vectors.ids())
+            keep = old_ids[~np.isin(old_ids, np.fromiter(removed, dtype=np.int64, count=len(removed)))]
+            if live.manifest.backend == "milvus":
+                for page in live.vectors.coll.rows(keep, fields):
+                    coll.insert(page)
+            else:  # not reached today (a backend switch is a rebuild), kept for safety
+                vecs = dict(zip(live.vectors.ids().tolist(), live.vectors.vectors()))
+                for c in store.chunks([int(i) for i in keep]):
+                    coll.insert([_row(c, vecs[c.id])])
+        bs = max(1, self.opts.batch_size) * 8
+        for i in self.progress(range(0, len(new_chunks), bs), desc="embedding", unit="batch"):
+            part = new_chunks[i:i + bs]
+            vecs = self.embedder.embed([embed_text(c) for c in part])
+            coll.insert([_row(c, v) for c, v in zip(part, vecs)])
+        ndocs, nchunks = store.counts()
+        store.close()
+        manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
+                                 chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
+                                 docs=ndocs, chunks=nchunks, created=time.time(), backend="milvus",
+                                 milvus_uri=milvus.stored_uri(self.root, uri), collection=name)
+        repo.write_version(vdir, manifest, milvus.MilvusVectorIndex(coll), milvus.MilvusKeywordIndex(coll))
+        repo.commit(self.root, vdir)
+
+
+def _row(c: Chunk, vec) -> dict:
+    return {"id": int(c.id), "vec": np.asarray(vec, dtype=np.float32).tolist(), "doc": c.doc[:1000],
+            "institution": (c.institution or "")[:500], "year": str(c.year or "")[:60], "text": c.text}
 
 
 def supported_suffixes() -> list[str]:

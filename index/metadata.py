@@ -55,7 +55,7 @@ def institution_candidates(text: str) -> Counter:
         while start > 0 and re.match(_CJK, text[start - 1]) and end - start < 20:
             start -= 1
         name = _trim_name(text[start:end])
-        if m.group() == "学校" and name[:-2].endswith(("大学", "学院")):
+        if m.group() == "学校" and name[:-2].endswith(("大学", "学院", "学校")):
             continue  # 长江大学学校办公室: the school is 长江大学
         if len(name) >= 4 and name not in _GENERIC and not any(b in name for b in _BAD_PARTS):
             counts[name] += 1
@@ -70,7 +70,7 @@ def institution_candidates(text: str) -> Counter:
 def _title_line(lines: list[str]) -> str:
     lines = [ln.strip() for ln in lines[:20] if ln.strip()]
     for i, f in enumerate(lines[:15]):
-        if 6 <= len(f) <= 80 and ("报告" in f or "年报" in f) and "公开" in f:
+        if 6 <= len(f) <= 80 and ("报告" in f or "年报" in f) and "公开" in f and not re.search(r"[|>]|首页", f):
             if i and len(f) < 14 and len(lines[i - 1]) < 30:  # a title broken over two lines
                 return lines[i - 1] + f
             return f

@@ -10,6 +10,10 @@ Layout::
         keyword/              BM25 (bm25s) over jieba tokens, plus its chunk ids
         store.sqlite          documents (with cleaned text), chunks, facts
 
+With the Milvus backend (``manifest.backend == "milvus"``) vectors.faiss and keyword/ are
+replaced by one collection ``reportqa_<version>`` at ``manifest.milvus_uri`` (see index/milvus.py);
+versions/<name>/milvus.json names it so that garbage collection can drop it.
+
 A writer builds a new version aside and then swaps CURRENT with os.replace, so a
 reader always sees one whole version and a crash mid-write leaves the old one live.
 """
@@ -45,9 +49,16 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     tokenizer: str = "jieba-search"
     created: float = 0.0
+    backend: str = "faiss"  # "faiss" (files in the version dir) or "milvus"
+    milvus_uri: str = ""  # milvus-lite file (relative to the index dir) or http://host:19530
+    collection: str = ""
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False, indent=1)
+        data = dict(self.__dict__)
+        if self.backend == "faiss":  # FAISS manifests stay exactly as before the Milvus backend
+            for k in ("backend", "milvus_uri", "collection"):
+                data.pop(k)
+        return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 class Index:
@@ -89,8 +100,19 @@ def read_manifest(vdir: Path) -> Manifest:
         raise IndexCorrupt(f"index manifest is unreadable ({exc}); {FIX}") from exc
 
 
-def load(root: Path, model: str | None = None, dim: int | None = None) -> Index:
-    """Open the live version and check that its parts agree (and match ``model``/``dim``)."""
+def _open_parts(root: Path, vdir: Path, manifest: Manifest):
+    if manifest.backend == "milvus":
+        from . import milvus
+
+        coll = milvus.MilvusCollection.open(milvus.resolve_uri(root, manifest.milvus_uri), manifest.collection)
+        return milvus.MilvusVectorIndex(coll), milvus.MilvusKeywordIndex(coll)
+    if manifest.backend != "faiss":
+        raise IndexMismatch(f"index backend {manifest.backend!r} is not supported; {FIX}")
+    return VectorIndex.load(vdir / "vectors.faiss"), KeywordIndex.load(vdir / "keyword")
+
+
+def load(root: Path, model: str | None = None, dim: int | None = None, backend: str | None = None) -> Index:
+    """Open the live version and check that its parts agree (and match ``model``/``dim``/``backend``)."""
     name = current_version(root)
     if name is None:
         raise IndexNotFound(f"no index at {root}; create one with `reportqa ingest PATH --index {root}`")
@@ -106,13 +128,16 @@ def load(root: Path, model: str | None = None, dim: int | None = None) -> Index:
                             f"{FIX} or choose --model {manifest.model}")
     if dim is not None and manifest.dim != dim:
         raise IndexMismatch(f"index vectors have dimension {manifest.dim}, the model gives {dim}; {FIX}")
+    if backend is not None and manifest.backend != backend:
+        raise IndexMismatch(f"index was built with the {manifest.backend} backend but {backend} is configured; "
+                            f"rebuild it with `reportqa ingest --rebuild --backend {backend}` "
+                            f"or choose --backend {manifest.backend}")
     try:
         store = ChunkStore(vdir / "store.sqlite", readonly=True)
     except IndexCorrupt as exc:
         raise IndexCorrupt(f"{exc}; {FIX}") from exc
     try:
-        vectors = VectorIndex.load(vdir / "vectors.faiss")
-        keyword = KeywordIndex.load(vdir / "keyword")
+        vectors, keyword = _open_parts(root, vdir, manifest)
         ndocs, nchunks = store.counts()
         ids = np.sort(np.asarray(store.chunk_ids(), dtype=np.int64))
         if vectors.dim != manifest.dim:
@@ -165,11 +190,17 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_version(vdir: Path, manifest: Manifest, vectors: VectorIndex, keyword: KeywordIndex) -> None:
-    """Write the vector and keyword parts and the manifest of a built version (store is already there)."""
+    """Write the vector and keyword parts and the manifest of a built version (store is already there).
+
+    Milvus parts live in their collection; their ``save`` flushes it and writes no file.
+    """
     vectors.save(vdir / "vectors.faiss")
     keyword.save(vdir / "keyword")
     (vdir / "manifest.json").write_text(manifest.to_json())
-    for p in [vdir / "vectors.faiss", vdir / "manifest.json", vdir / "store.sqlite"]:
+    parts = [vdir / "vectors.faiss", vdir / "manifest.json", vdir / "store.sqlite"]
+    if manifest.backend != "faiss":
+        parts = [vdir / "manifest.json", vdir / "store.sqlite"]
+    for p in parts:
         with open(p, "rb") as fh:
             os.fsync(fh.fileno())
     _fsync_dir(vdir)
@@ -188,7 +219,16 @@ def commit(root: Path, vdir: Path) -> None:
     keep = {vdir.name, previous}
     for d in (root / "versions").iterdir():
         if d.name not in keep:
-            shutil.rmtree(d, ignore_errors=True)
+            _remove_version(d)
+
+
+def _remove_version(d: Path) -> None:
+    """Delete a version dir and, for the Milvus backend, its collection."""
+    if (d / "milvus.json").exists():
+        from . import milvus
+
+        milvus.drop_marked(d)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def discard_stale(root: Path) -> None:
@@ -199,4 +239,4 @@ def discard_stale(root: Path) -> None:
         return
     for d in vroot.iterdir():
         if d.name != live and not (d / "manifest.json").exists():
-            shutil.rmtree(d, ignore_errors=True)
+            _remove_version(d)

@@ -152,7 +152,26 @@ def best_count(p: Parsed, sents: list[Sent]) -> Found | None:
                 score = 0.35 * scov + 0.5 * local + 0.1 * s.ret + (0.1 if p.unit else 0)
                 if local >= 0.4 and (best is None or score > best.score):
                     best = Found("0", s.text[cs:ce], s, (s.start + cs, s.start + ce), score)
+    zero = implied_zero(p, sents)
+    if zero is not None and (best is None or best.score < zero.score):
+        return zero
     return best
+
+
+_NO_APPLICATIONS = re.compile(r"(未|没有|尚未|并未)(收到|受理|接到).{0,12}申请")
+
+
+def implied_zero(p: Parsed, sents: list[Sent]) -> Found | None:
+    """No applications received at all implies 0 for every kind of application (不予公开, 部分公开…)."""
+    if "申请" not in p.question:
+        return None
+    for s in sents:
+        m = _NO_APPLICATIONS.search(fold(s.text))
+        if m:
+            cs, ce = clause_around(s.text, m.start())
+            if not find_numbers(s.text[cs:ce]):
+                return Found("0", s.text[cs:ce], s, (s.start + cs, s.start + ce), 0.5)
+    return None
 
 
 def _best_pattern(p: Parsed, sents: list[Sent], pattern: re.Pattern, cues: tuple[str, ...],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import jieba
@@ -85,12 +86,12 @@ _Q_LEAD = re.compile(r"^(那么|那|请问|问|关于|对于|对|和|与|跟|比
 _NOT_NAMES = ("哪", "其他", "各", "本", "该", "所有", "全部", "兄弟", "同类", "每", "这", "那些", "一些")
 
 
-def _abbrev_of(alias: str, name: str) -> bool:
+def _abbrev_of(alias: str, name: str, words: list[str] | None = None) -> bool:
     """True when ``alias`` abbreviates ``name``: an ordered subsequence starting in its first two
     characters and spanning at least two of its words (湖工商 -> 湖南工商大学, 国科大 -> 中国科学院大学)."""
     if len(alias) < 3 or alias == name or alias[0] not in name[:2]:
         return False
-    words = jieba.lcut(name)
+    words = words if words is not None else jieba.lcut(name)
     owner = []
     for i, w in enumerate(words):
         owner.extend([i] * len(w))
@@ -128,19 +129,40 @@ class InstitutionMatcher:
 
     def __init__(self, names: list[str]):
         self.names = sorted(set(n for n in names if n), key=len, reverse=True)
+        self._prefixes = Counter(n[:k] for n in self.names for k in range(1, len(n) + 1))
+        self._stems: dict[str, list[str]] = {}
+        for n in self.names:
+            self._stems.setdefault(_stem(n), []).append(n)
+        # Everything that depends only on the indexed names is computed once per index version,
+        # so matching a question costs a few substring scans, not a pass over all name pairs.
+        self._forms = {n: self._short_forms(n) for n in self.names}
+        self._words = {n: jieba.lcut(n) for n in self.names}
+        self._first_word: dict[str, list[str]] = {}
+        for n in self.names:
+            w = self._words[n][0]
+            if len(w) >= 2:
+                self._first_word.setdefault(w, []).append(n)
+        self._initials = {}
+        for n in self.names:
+            self._initials.setdefault(n[0], []).append(n)
+            if len(n) > 1:
+                self._initials.setdefault(n[1], []).append(n)
 
     def short_forms(self, name: str) -> list[str]:
+        """Short forms that point at ``name`` alone (precomputed)."""
+        return self._forms.get(name) or self._short_forms(name)
+
+    def _short_forms(self, name: str) -> list[str]:
         """Short forms that point at ``name`` alone: its stem without the generic suffix
         (重庆理工 for 重庆理工大学; among names sharing a stem, the shortest one owns it) and its
         unique prefixes of four or more characters."""
         forms = []
         stem = _stem(name)
-        sharing = [n for n in self.names if _stem(n) == stem]
+        sharing = self._stems.get(stem, [])
         if stem != name and len(stem) >= 3 and min(sharing, key=len) == name and \
                 sum(1 for n in sharing if len(n) == len(name)) == 1:
             forms.append(stem)  # 东江理工 is 东江理工大学, not 东江理工职业学院
-        forms += [name[:k] for k in range(4, len(name))
-                  if sum(1 for n in self.names if n.startswith(name[:k])) == 1]
+        forms += [name[:k] for k in range(4, len(name)) if self._prefixes[name[:k]] == 1]
         return forms
 
     def match(self, question: str) -> tuple[list[str], list[str]]:
@@ -180,7 +202,7 @@ class InstitutionMatcher:
                 for L in (3, 4, 5):
                     for i in range(len(rest) - L + 1):
                         cands.add(rest[i:i + L])
-                hits = {(n, c) for n in self.names for c in cands if _abbrev_of(c, n)}
+                hits = {(n, c) for c in cands for n in self._initials.get(c[0], ()) if _abbrev_of(c, n, self._words[n])}
                 if len({n for n, _ in hits}) == 1:
                     found.append(next(iter(hits))[0])
                     self.last_aliases.extend(c for _, c in hits)
@@ -192,12 +214,7 @@ class InstitutionMatcher:
         """A name's first word alone (青岚, 东江): the institution when only one name starts with it,
         an ambiguity to report when several do. Only where the word stands apart (before a year,
         的, punctuation or the end), so ordinary words are not taken for names."""
-        seen = set()
-        for n in self.names:
-            w = jieba.lcut(n)[0]
-            if len(w) < 2 or w in seen:
-                continue
-            seen.add(w)
+        for w in self._first_word:
             for m in re.finditer(re.escape(w), rest):
                 nxt = rest[m.end(): m.end() + 1]
                 if nxt and re.match(r"[\u4e00-\u9fff]", nxt) and nxt != "的":

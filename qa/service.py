@@ -17,7 +17,8 @@ def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestO
     return IngestOptions(model=settings.model, chunk_size=settings.chunk_size,
                          chunk_overlap=settings.chunk_overlap, max_file_bytes=settings.max_file_bytes,
                          max_text_chars=settings.max_text_chars,
-                         batch_size=settings.batch_size, overrides=overrides)
+                         batch_size=settings.batch_size, overrides=overrides,
+                         backend=settings.backend, milvus_uri=settings.milvus_uri)
 
 
 def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> Ingester:
@@ -49,7 +50,8 @@ class Service:
         with self._lock:
             if self._engine is None or live != self._version:
                 # the manifest's model is checked before the model itself is loaded
-                index: Index = repo.load(self.settings.index_dir, self.settings.model)
+                index: Index = repo.load(self.settings.index_dir, self.settings.model,
+                                         backend=self.settings.backend)
                 if index.manifest.dim != self.embedder.dim:
                     index.close()
                     raise repo.IndexMismatch(f"index vectors have dimension {index.manifest.dim}, the model "

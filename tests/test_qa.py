@@ -215,3 +215,8 @@ def test_unique_leading_word_scopes(demo_service):
 def test_unscoped_answer_says_whose_figure_it_is(demo_service):
     a = ask(demo_service, "共收到多少项信息公开申请？")
     assert a.answer.startswith(a.citations[0].institution + "：")
+
+
+def test_no_applications_implies_zero_sub_counts(demo_service):
+    a = ask(demo_service, "西陵农业大学2022-2023学年有多少项申请不予公开？")
+    assert a.value == "0" and "未收到信息公开申请" in a.citations[0].quote

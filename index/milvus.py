@@ -1,0 +1,257 @@
+"""The optional Milvus backend: one collection per index version holds vectors and BM25.
+
+A version's collection is named ``reportqa_<version>`` and has the fields
+
+    id          INT64 primary key (the chunk id, as in the SQLite store)
+    vec         FLOAT_VECTOR(dim), index FLAT / IP (exact, like FAISS IndexFlatIP; a cluster
+                holding millions of chunks would use HNSW or IVF_FLAT/IVF_PQ instead)
+    doc, institution, year   VARCHAR scalars (for partitioning and filters on a cluster)
+    text        VARCHAR analysed with jieba (search mode) and the same stop words as tokenize()
+    sparse      SPARSE_FLOAT_VECTOR filled by a BM25 Function from ``text``,
+                index SPARSE_INVERTED_INDEX / BM25 (k1=1.2, b=0.75 as in bm25s)
+
+``MilvusVectorIndex`` and ``MilvusKeywordIndex`` have the search signatures of
+``VectorIndex``/``KeywordIndex``; allowed chunk ids become the filter ``id in [...]`` so that
+filtering runs inside Milvus. ``uri`` is a milvus-lite file (``.../milvus.db``, one process at a
+time) or a server (``http://host:19530``).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .errors import IndexCorrupt
+from .tokenize import STOPWORDS
+
+PAGE = 1000  # rows per insert / get page: memory stays bounded whatever the collection size
+MARKER = "milvus.json"  # written into a version dir before its collection exists
+_clients: dict[str, object] = {}
+
+
+def collection_name(version: str) -> str:
+    return f"reportqa_{version}"
+
+
+def resolve_uri(root: Path, uri: str) -> str:
+    """A server URL as is; a milvus-lite file path relative to the index dir made absolute."""
+    if not uri:
+        uri = "milvus.db"
+    if "://" in uri:
+        return uri
+    p = Path(uri).expanduser()
+    return str(p if p.is_absolute() else Path(root) / p)
+
+
+def stored_uri(root: Path, uri: str) -> str:
+    """What the manifest records: a lite file inside the index dir relative to it (movable)."""
+    if not uri:
+        return "milvus.db"
+    if "://" in uri:
+        return uri
+    p = Path(uri).expanduser()
+    try:
+        return str(p.resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(p.resolve())
+
+
+def client(uri: str):
+    """One MilvusClient per URI and process (milvus-lite allows one opener of a file)."""
+    c = _clients.get(uri)
+    if c is None:
+        from pymilvus import MilvusClient
+
+        if "://" not in uri:
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        logging.getLogger("pymilvus").setLevel(logging.ERROR)
+        c = _clients[uri] = MilvusClient(uri)
+    return c
+
+
+def _ids_expr(allowed) -> str:
+    return "id in [" + ",".join(str(int(i)) for i in allowed) + "]"
+
+
+class MilvusCollection:
+    """One version's collection; shared by the vector and keyword views of that version."""
+
+    def __init__(self, uri: str, name: str, dim: int):
+        self.uri, self.name, self.dim = uri, name, dim
+        self.c = client(uri)
+        self._ids: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ create / open
+    @classmethod
+    def create(cls, uri: str, name: str, dim: int) -> "MilvusCollection":
+        from pymilvus import DataType, Function, FunctionType
+
+        c = client(uri)
+        if c.has_collection(name):
+            c.drop_collection(name)
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.INT64, is_primary=True)
+        s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
+        s.add_field("doc", DataType.VARCHAR, max_length=1024)
+        s.add_field("institution", DataType.VARCHAR, max_length=512)
+        s.add_field("year", DataType.VARCHAR, max_length=64)
+        s.add_field("text", DataType.VARCHAR, max_length=65535, enable_analyzer=True,
+                    analyzer_params={"tokenizer": "jieba",
+                                     "filter": [{"type": "stop", "stop_words": sorted(STOPWORDS)}]})
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                input_field_names=["text"], output_field_names=["sparse"]))
+        ip = c.prepare_index_params()
+        ip.add_index("vec", index_type="FLAT", metric_type="IP")  # cluster: HNSW or IVF_*
+        ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                     params={"params": {"bm25_k1": 1.2, "bm25_b": 0.75}})
+        c.create_collection(name, schema=s, index_params=ip)
+        return cls(uri, name, dim)
+
+    @classmethod
+    def open(cls, uri: str, name: str) -> "MilvusCollection":
+        try:
+            c = client(uri)
+            if not c.has_collection(name):
+                raise IndexCorrupt(f"Milvus collection {name} is missing at {uri}")
+            fields = c.describe_collection(name)["fields"]
+            dim = next(int(f["params"]["dim"]) for f in fields if f["name"] == "vec")
+            c.load_collection(name)
+        except IndexCorrupt:
+            raise
+        except Exception as exc:  # connection refused, damaged lite file, ...
+            raise IndexCorrupt(f"Milvus collection {name} at {uri} cannot be opened "
+                               f"({str(exc).splitlines()[0][:160]})") from exc
+        return cls(uri, name, dim)
+
+    def insert(self, rows: list[dict]) -> None:
+        for i in range(0, len(rows), PAGE):
+            self.c.insert(self.name, rows[i:i + PAGE])
+        self._ids = None
+
+    def finish(self) -> None:
+        """Flush written rows and load the collection for search."""
+        try:
+            self.c.flush(self.name)
+        except Exception:  # milvus-lite persists on insert; flush is a server concern
+            pass
+        self.c.load_collection(self.name)
+
+    def drop(self) -> None:
+        if self.c.has_collection(self.name):
+            self.c.drop_collection(self.name)
+
+    # ------------------------------------------------------------------------ reading
+    def __len__(self) -> int:
+        res = self.c.query(self.name, filter="", output_fields=["count(*)"])
+        return int(res[0]["count(*)"])
+
+    def ids(self) -> np.ndarray:
+        if self._ids is None:
+            out: list[int] = []
+            it = self.c.query_iterator(self.name, batch_size=PAGE * 10, filter="", output_fields=["id"])
+            try:
+                while True:
+                    batch = it.next()
+                    if not batch:
+                        break
+                    out.extend(int(r["id"]) for r in batch)
+            finally:
+                it.close()
+            self._ids = np.asarray(out, dtype=np.int64)
+        return self._ids
+
+    def rows(self, ids: Iterable[int], fields: list[str]) -> Iterator[list[dict]]:
+        """Rows for ``ids`` in pages of PAGE (streamed: never the whole collection at once)."""
+        ids = [int(i) for i in ids]
+        for i in range(0, len(ids), PAGE):
+            page = ids[i:i + PAGE]
+            got = {int(r["id"]): r for r in self.c.get(self.name, ids=page, output_fields=fields)}
+            if len(got) != len(page):
+                raise IndexCorrupt(f"Milvus collection {self.name} lacks {len(page) - len(got)} chunks")
+            yield [got[j] for j in page]
+
+    def search(self, data, field: str, k: int, allowed) -> list[dict]:
+        flt = "" if allowed is None else _ids_expr(allowed)
+        res = self.c.search(self.name, data=data, anns_field=field, limit=k, filter=flt, output_fields=["id"])
+        return list(res[0]) if res else []
+
+
+class MilvusVectorIndex:
+    """Dense search (exact inner product) over a version's collection."""
+
+    def __init__(self, coll: MilvusCollection):
+        self.coll, self.dim = coll, coll.dim
+
+    def __len__(self) -> int:
+        return len(self.coll)
+
+    def ids(self) -> np.ndarray:
+        return self.coll.ids()
+
+    def vectors(self) -> np.ndarray:
+        ids = self.ids()
+        if len(ids) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.concatenate([np.asarray([r["vec"] for r in page], dtype=np.float32)
+                               for page in self.coll.rows(ids, ["id", "vec"])])
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, cosine) for one query vector, optionally within ``allowed`` ids."""
+        if k <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        q = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
+        hits = self.coll.search([q], "vec", k, allowed)
+        return [(int(h["id"]), float(h["distance"])) for h in hits]
+
+    def save(self, path: Path) -> None:  # the collection is the data; nothing to write
+        self.coll.finish()
+
+
+class MilvusKeywordIndex:
+    """BM25 over the jieba-analysed ``text`` field of a version's collection."""
+
+    def __init__(self, coll: MilvusCollection):
+        self.coll = coll
+
+    def __len__(self) -> int:
+        return len(self.coll)
+
+    def ids(self) -> np.ndarray:
+        return self.coll.ids()
+
+    def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, BM25 score > 0) for query tokens, optionally within ``allowed``.
+
+        milvus-lite reports BM25 as a negated "distance" (most negative = best, results sorted
+        best first); a server reports the positive score. ``abs`` gives higher-is-better for both.
+        """
+        if not tokens or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        hits = self.coll.search([" ".join(tokens)], "sparse", k, allowed)
+        out = [(int(h["id"]), abs(float(h["distance"]))) for h in hits]
+        out.sort(key=lambda t: -t[1])  # stable: keeps the engine's order on ties
+        return [(i, s) for i, s in out if s > 0]
+
+    def save(self, path: Path) -> None:
+        pass
+
+
+def write_marker(vdir: Path, uri: str, name: str) -> None:
+    """Record a version's collection before creating it, so a crash can be cleaned up."""
+    (vdir / MARKER).write_text(json.dumps({"uri": uri, "collection": name}))
+
+
+def drop_marked(vdir: Path) -> None:
+    """Drop the collection named by a version dir's marker (best effort)."""
+    try:
+        m = json.loads((vdir / MARKER).read_text())
+    except (OSError, ValueError):
+        return
+    try:
+        client(m["uri"]).drop_collection(m["collection"])
+    except Exception:
+        pass
