@@ -1,0 +1,1 @@
+"""Scale benchmarks: a synthetic report generator (synth) and the benchmark runner (run)."""
