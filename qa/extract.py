@@ -198,15 +198,17 @@ def best_email(p: Parsed, sents: list[Sent]) -> Found | None:
     return _best_pattern(p, sents, EMAIL, ("邮箱", "邮件", "E-mail", "email", "信箱"))
 
 
+_DATE_KINDS = [
+    ("day", re.compile(r"哪天|哪一天|日期|什么时候发布|何时发布|发布时间")),
+    ("ay", re.compile(r"哪个学年|哪一学年")),
+    ("year", re.compile(r"哪一年|哪年|哪个年份")),
+]
+
+
 def date_kind(q: str) -> str:
+    """What kind of date a question wants: a day, an academic year, a year, or a period."""
     f = fold(q)
-    if re.search(r"哪天|哪一天|日期|什么时候发布|何时发布|发布时间", f):
-        return "day"
-    if re.search(r"哪个学年|哪一学年", f):
-        return "ay"
-    if re.search(r"哪一年|哪年|哪个年份", f):
-        return "year"
-    return "period"
+    return next((kind for kind, pat in _DATE_KINDS if pat.search(f)), "period")
 
 
 def best_date(p: Parsed, sents: list[Sent]) -> Found | None:
@@ -299,28 +301,6 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
         neg = True
     value = "否" if neg else "是"
     return Found(value, value, s, (s.start, s.end), score)
-
-
-def _text_candidates(q: str, text: str) -> list[tuple[int, int]]:
-    f = fold(q)
-    pats = []
-    if re.search(r"网址|网站|网页|链接|平台", f):
-        pats.append(URL)
-    if re.search(r"文号", f):
-        pats.append(DOCNO)
-    if re.search(r"什么表|哪张表|附表|附了|附件", f):
-        pats.append(BOOK)
-    if re.search(r"方针|原则|理念|要求是什么|口号", f):
-        pats.append(QUOTED)
-    if re.search(r"部门|机构|办公室|单位", f) and not re.search(r"哪些单位", f):
-        pats.append(ORG)
-    spans = []
-    for pat in pats:
-        for m in pat.finditer(text):
-            spans.append(m.span(1) if pat is QUOTED else m.span())
-        if spans:
-            break
-    return spans
 
 
 _LEAD_VERB = re.compile(r"^(依托|协同|联系|请联系|由|是|为|向|经|在|通过|并|和|及|与|负责|设在|设立|成立|建立|我校|学校的|的)+")

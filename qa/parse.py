@@ -47,28 +47,27 @@ def to_simplified(text: str) -> str:
     return _T2S.convert(text)
 
 
+# First match wins, so the order matters: practice and cross-report phrasings before the
+# single-fact types, phone before count (电话是多少), count before yes/no (有多少…吗).
+_INTENT_RULES = [
+    ("practice", re.compile(r"(其他|别的|各|兄弟|同类)(学校|高校|院校).{0,10}(怎样|怎么|如何|做法|经验|举措|措施)"
+                            r"|怎样做|怎么做|如何做|有哪些做法|经验做法|好的做法")),
+    ("compare", re.compile(r"比较|对比|各校.{0,12}(情况|分别)")),
+    ("list", re.compile(r"哪些(学校|高校|院校)|哪几所")),
+    ("superlative", re.compile(r"哪(所|个|家)(学校|高校|单位|院校).{0,20}(最多|最少|最高|最低)|(最多|最少)的是哪")),
+    ("phone", re.compile(r"(电话|热线)(号码)?\s*(是|为)?\s*(多少|什么)|哪个电话|什么电话|联系方式|电话号码|电话[?？]?$")),
+    ("email", re.compile(r"邮箱|电子邮件|e-?mail|邮件地址", re.I)),
+    ("count", re.compile(r"多少|几(个|项|条|件|次|期|批|起|场|份|篇|部分|名|所|门|类|家|人|封|例)|数量|几部分|几个部分")),
+    ("date", re.compile(r"期限|期间|时间段|哪段|起止|哪天|哪一天|什么时候|何时|日期|哪一年|哪年|哪个学年|统计时间"
+                        r"|统计数据.{0,3}时间")),
+    ("yesno", re.compile(r"吗[?？]?$|是否|有没有|有无|是不是")),
+]
+
+
 def detect_intent(q: str) -> str:
     """The answer type a question asks for."""
     f = fold(q)
-    if re.search(r"(其他|别的|各|兄弟|同类)(学校|高校|院校).{0,10}(怎样|怎么|如何|做法|经验|举措|措施)|怎样做|怎么做|如何做|有哪些做法|经验做法|好的做法", f):
-        return "practice"
-    if re.search(r"比较|对比|各校.{0,12}(情况|分别)", f):
-        return "compare"
-    if re.search(r"哪些(学校|高校|院校)|哪几所", f):
-        return "list"
-    if re.search(r"哪(所|个|家)(学校|高校|单位|院校).{0,20}(最多|最少|最高|最低)|(最多|最少)的是哪", f):
-        return "superlative"
-    if re.search(r"(电话|热线)(号码)?\s*(是|为)?\s*(多少|什么)|哪个电话|什么电话|联系方式|电话号码|电话[?？]?$", f):
-        return "phone"
-    if re.search(r"邮箱|电子邮件|e-?mail|邮件地址", f, re.I):
-        return "email"
-    if re.search(r"多少|几(个|项|条|件|次|期|批|起|场|份|篇|部分|名|所|门|类|家|人|封|例)|数量|几部分|几个部分", f):
-        return "count"
-    if re.search(r"期限|期间|时间段|哪段|起止|哪天|哪一天|什么时候|何时|日期|哪一年|哪年|哪个学年|统计时间|统计数据.{0,3}时间", f):
-        return "date"
-    if re.search(r"吗[?？]?$|是否|有没有|有无|是不是", f):
-        return "yesno"
-    return "text"
+    return next((intent for intent, pat in _INTENT_RULES if pat.search(f)), "text")
 
 
 def question_unit(q: str) -> str:
