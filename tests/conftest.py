@@ -21,6 +21,17 @@ DEMO_QA = ROOT / "eval" / "corpus" / "demo_qa.jsonl"
 SHARED = ROOT.parent / "shared"
 
 
+def fictional_report(inst: str, received: int, note: str = "") -> str:
+    """A small fictional report in the shape of the demo corpus."""
+    return (f"{inst}2023-2024学年信息公开工作年度报告\n"
+            f"　　现公布{inst}2023-2024学年信息公开工作年度报告。本报告中所列数据的统计期限为"
+            f"2023年9月1日至2024年8月31日。如对本报告有疑问，请联系{inst}党政办公室（电话：0100-5550123）。\n"
+            "一、概述\n　　本学年学校持续完善信息公开制度，开展信息公开专题培训2场。\n"
+            "二、主动公开情况\n　　通过学校门户网站等主动公开信息321条。\n"
+            f"三、依申请公开和不予公开情况\n　　本学年共收到信息公开申请{received}项{note}，其中予以公开{received}项。\n"
+            "四、因学校信息公开工作受到举报、复议、诉讼的情况\n　　本学年未发生因信息公开工作受到举报、复议、诉讼的情况。\n")
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared; in CI a missing one fails, elsewhere it skips."""
     p = SHARED.joinpath(*parts)

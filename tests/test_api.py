@@ -21,22 +21,12 @@ from reportqa.settings import Settings  # noqa: E402
 from ui import render  # noqa: E402
 from ui.app import create_app  # noqa: E402
 from ui.uploads import safe_name  # noqa: E402
+from .conftest import fictional_report as report  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "eval" / "corpus" / "demo"
 FIGURE_Q = "东江理工大学2022-2023学年共收到多少项信息公开申请？"
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(1)>"
-
-
-def report(inst: str, received: int, note: str = "") -> str:
-    """A small fictional report in the shape of the demo corpus."""
-    return (f"{inst}2023-2024学年信息公开工作年度报告\n"
-            f"　　现公布{inst}2023-2024学年信息公开工作年度报告。本报告中所列数据的统计期限为"
-            f"2023年9月1日至2024年8月31日。如对本报告有疑问，请联系{inst}党政办公室（电话：0100-5550123）。\n"
-            "一、概述\n　　本学年学校持续完善信息公开制度，开展信息公开专题培训2场。\n"
-            "二、主动公开情况\n　　通过学校门户网站等主动公开信息321条。\n"
-            f"三、依申请公开和不予公开情况\n　　本学年共收到信息公开申请{received}项{note}，其中予以公开{received}项。\n"
-            "四、因学校信息公开工作受到举报、复议、诉讼的情况\n　　本学年未发生因信息公开工作受到举报、复议、诉讼的情况。\n")
 
 
 @pytest.fixture(scope="module")
