@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup run test eval eval-ci clean browser
+.PHONY: setup run test eval eval-ci clean browser stress stress-ci
 
 setup: $(STAMP)
 
@@ -43,6 +43,15 @@ eval: setup
 eval-ci: setup
 	rm -rf .reportqa/eval-ci
 	$(VENV)/bin/reportqa eval --qa eval/corpus/demo_qa.jsonl --corpus eval/corpus/demo --index .reportqa/eval-ci --out eval-out/ci --min-accuracy 0.95
+
+# Load test: 20 concurrent /api/ask clients for 60 s, then the same load during an upload of 20 reports
+# (docs/reliability.md, "Load"); exits 1 on any error or changed answer.
+stress: setup
+	$(PY) -m eval.stress --clients 20 --seconds 60 --upload 20 --model m3e-small --out eval-out/stress
+
+# The short run CI makes (same program, same checks, smaller and shorter).
+stress-ci: setup
+	$(PY) -m eval.stress --clients 4 --seconds 10 --upload 3 --model m3e-small --out eval-out/stress-ci
 
 clean:
 	rm -rf $(VENV) .reportqa eval-out
