@@ -55,3 +55,18 @@ def test_model_ingest_and_answers_stay_offline(tmp_path, no_network):
     svc.ingest([DEMO / "demo01_dongjiang_ligong.txt", DEMO / "demo08_haichuan_jiaotong.html"])
     assert svc.ask("东江理工大学2022-2023学年共收到多少项信息公开申请？").value == "5"
     assert svc.ask("其他学校怎样做信息公开培训？").citations
+
+
+def test_serving_the_app_and_api_stays_offline(tmp_path, no_network):
+    from fastapi.testclient import TestClient
+
+    from index.embed import HashEmbedder
+    from ui.app import create_app
+
+    svc = Service(Settings(index_dir=tmp_path / "ix", model="hash"), HashEmbedder())
+    svc.ingest([DEMO / "demo01_dongjiang_ligong.txt"])
+    with TestClient(create_app(svc)) as client:
+        assert client.get("/").status_code == 200
+        r = client.post("/api/ask", json={"question": "东江理工大学2022-2023学年共收到多少项信息公开申请？"})
+        assert r.status_code == 200 and r.json()["value"] == "5"
+        assert client.get("/api/facts?format=csv").status_code == 200

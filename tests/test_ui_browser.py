@@ -200,4 +200,14 @@ def test_payloads_render_as_text(page, server, tmp_path):
     page.wait_for_timeout(500)
     assert page.locator("#rq-chat script, #rq-chat img[src=x], #rq-source-panel img").count() == 0
     page.screenshot(path=str(tmp_path / "payload.png"))
+    # a payload in a file name: uploaded, listed in the reports table, runs nothing
+    evil = f"{XSS_IMG}青霜.txt"
+    r = httpx.post(server + "/api/ingest", timeout=60,
+                   files=[("files", (evil, report("青霜大学", 4).encode(), "text/plain"))])
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "ok", r.text
+    page.reload()
+    page.click("#rq-tab-reports-button")
+    wait_text(page, "#rq-docs", "青霜大学")
+    page.wait_for_timeout(500)
+    assert page.locator("#rq-docs img, #rq-docs script").count() == 0
     assert page.dialogs == []
