@@ -279,7 +279,7 @@ class Ingester:
                 vecs = dict(zip(live.vectors.ids().tolist(), live.vectors.vectors()))
                 for c in store.chunks([int(i) for i in keep]):
                     coll.insert([_row(c, vecs[c.id])])
-        bs = max(1, self.opts.batch_size) * 8
+        bs = max(1, self.opts.batch_size) * 64  # same slices as the FAISS path
         for i in self.progress(range(0, len(new_chunks), bs), desc="embedding", unit="batch"):
             part = new_chunks[i:i + bs]
             vecs = self.embedder.embed([embed_text(c) for c in part])

@@ -38,6 +38,14 @@ def build_settings(args: argparse.Namespace) -> Settings:
     if env.get("REPORTQA_LLM_URL"):  # optional generative mode, off by default
         kw.update(llm_url=env["REPORTQA_LLM_URL"], llm_model=env.get("REPORTQA_LLM_MODEL", ""),
                   llm_api_key=env.get("REPORTQA_LLM_API_KEY", ""))
+    backend = getattr(args, "backend", None) or env.get("REPORTQA_BACKEND")
+    if backend:
+        if backend not in ("faiss", "milvus"):
+            raise SystemExit(f"reportqa: error: --backend must be faiss or milvus, not {backend!r}")
+        kw["backend"] = backend
+    milvus_uri = getattr(args, "milvus_uri", None) or env.get("REPORTQA_MILVUS_URI")
+    if milvus_uri:
+        kw["milvus_uri"] = milvus_uri
     return Settings(index_dir=Path(index_dir).expanduser(), model=model, **kw)
 
 
@@ -185,6 +193,10 @@ def make_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index", help="index directory (default: $REPORTQA_INDEX, else ~/.local/share/reportqa/index)")
         sp.add_argument("--model", help="embedding model: m3e-small (bundled) or a local sentence-transformers folder "
                                         "(default: $REPORTQA_MODEL, else m3e-small)")
+        sp.add_argument("--backend", choices=["faiss", "milvus"],
+                        help="vector/keyword store: faiss (embedded, default) or milvus (default: $REPORTQA_BACKEND)")
+        sp.add_argument("--milvus-uri", help="milvus-lite file or http://host:19530 "
+                                             "(default: $REPORTQA_MILVUS_URI, else INDEX/milvus.db)")
 
     sp = sub.add_parser("ingest", help="add reports (files or folders) to the index")
     common(sp)

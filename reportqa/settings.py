@@ -28,6 +28,8 @@ class Settings:
     llm_url: str = ""  # optional OpenAI-compatible endpoint (off when empty)
     llm_model: str = ""
     llm_api_key: str = ""
+    backend: str = "faiss"  # "faiss" (embedded, default) or "milvus"
+    milvus_uri: str = ""  # milvus-lite file (default <index_dir>/milvus.db) or http://host:19530
 
     def with_(self, **changes) -> "Settings":
         """A copy with some fields changed."""

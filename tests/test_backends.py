@@ -1,0 +1,194 @@
+"""FAISS (default) and Milvus (milvus-lite here) backends give the same answers.
+
+qa/ is the same code for both; only index/ changes. Each backend's index lives under tmp_path,
+the Milvus one as a milvus-lite file ``<index_dir>/milvus.db``.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+from eval.scoring import score_answer  # noqa: E402
+from index import repository as repo  # noqa: E402
+from index.embed import HashEmbedder  # noqa: E402
+from index.errors import IndexMismatch  # noqa: E402
+from qa.service import Service  # noqa: E402
+from reportqa.settings import Settings  # noqa: E402
+
+from .conftest import DEMO, DEMO_QA, shared_path  # noqa: E402
+
+BACKENDS = ["faiss", "milvus"]
+
+
+def _settings(root: Path, backend: str) -> Settings:
+    uri = str(root / "milvus.db") if backend == "milvus" else ""
+    return Settings(index_dir=root, model="hash", backend=backend, milvus_uri=uri)
+
+
+def _service(root: Path, backend: str) -> Service:
+    return Service(_settings(root, backend), HashEmbedder())
+
+
+def _key(ans: dict) -> tuple:
+    quote = ans["citations"][0]["quote"] if ans["citations"] else None
+    return ans["value"], ans["abstained"], quote
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+@pytest.fixture(scope="module")
+def demo_services(tmp_path_factory) -> dict[str, Service]:
+    out = {}
+    for b in BACKENDS:
+        svc = _service(tmp_path_factory.mktemp(f"demo-{b}"), b)
+        assert all(r.status == "ok" for r in svc.ingest([DEMO]))
+        out[b] = svc
+    return out
+
+
+def test_demo_answers_identical_and_accurate(demo_services):
+    gold = _rows(DEMO_QA)
+    answers = {b: [asdict(s.ask(q["question"])) for q in gold] for b, s in demo_services.items()}
+    for b in BACKENDS:
+        acc = sum(score_answer(q, a) for q, a in zip(gold, answers[b])) / len(gold)
+        assert acc >= 0.95, (b, acc)
+    diffs = [(q["id"], _key(f), _key(m)) for q, f, m in zip(gold, answers["faiss"], answers["milvus"])
+             if _key(f) != _key(m)]
+    assert not diffs, diffs
+
+
+def test_manifest_records_backend(demo_services):
+    f = demo_services["faiss"].engine().index
+    m = demo_services["milvus"].engine().index
+    assert f.manifest.backend == "faiss" and f.manifest.collection == ""
+    raw = json.loads((f.root / "versions" / f.version / "manifest.json").read_text())
+    assert "backend" not in raw  # FAISS manifests are written exactly as before
+    assert m.manifest.backend == "milvus" and m.manifest.collection == f"reportqa_{m.version}"
+    assert m.manifest.milvus_uri == "milvus.db"  # relative to the index dir
+    assert not (m.root / "versions" / m.version / "vectors.faiss").exists()
+
+
+def test_filtered_search_inside_milvus_equals_faiss(demo_services):
+    f = demo_services["faiss"].engine().index
+    m = demo_services["milvus"].engine().index
+    assert np.array_equal(np.sort(f.vectors.ids()), np.sort(m.vectors.ids()))
+    docs = [d.doc for d in f.store.documents()][:2]
+    allowed = np.asarray(f.store.chunk_ids_where(docs), dtype=np.int64)
+    assert 0 < len(allowed) < len(f.vectors)
+    emb = HashEmbedder()
+    from index.tokenize import tokenize
+
+    for q in ["信息公开申请收到多少项", "联系电话", "主动公开信息条数"]:
+        qv = emb.embed([q])[0]
+        fv, mv = f.vectors.search(qv, 10, allowed), m.vectors.search(qv, 10, allowed)
+        assert [i for i, _ in fv] == [i for i, _ in mv]
+        assert np.allclose([s for _, s in fv], [s for _, s in mv], atol=1e-5)
+        assert set(i for i, _ in mv) <= set(allowed.tolist())
+        fk, mk = f.keyword.search(tokenize(q), 10, allowed), m.keyword.search(tokenize(q), 10, allowed)
+        assert mk and set(i for i, _ in mk) <= set(allowed.tolist())
+        assert all(a[1] >= b[1] > 0 for a, b in zip(mk, mk[1:]))  # higher is better
+        assert [i for i, _ in fk][:3] == [i for i, _ in mk][:3]
+    assert m.vectors.search(emb.embed(["x"])[0], 5, np.zeros(0, dtype=np.int64)) == []
+    assert np.allclose(np.sort(f.vectors.vectors(), axis=0), np.sort(m.vectors.vectors(), axis=0), atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_incremental_remove_reload(backend, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(DEMO, docs)
+    root = tmp_path / "index"
+    svc = _service(root, backend)
+    assert all(r.status == "ok" for r in svc.ingest([docs]))
+    v1 = repo.current_version(root)
+    assert all(r.status == "skipped" for r in svc.ingest([docs]))
+    assert repo.current_version(root) == v1  # nothing changed, nothing committed
+    target = sorted(docs.iterdir())[0]
+    target.write_text(target.read_text(encoding="utf-8") + "\n本学年另收到补充申请3项。\n", encoding="utf-8")
+    res = svc.ingest([docs])
+    assert [r.doc for r in res if r.status == "ok"] == [target.name]
+    assert sum(r.status == "skipped" for r in res) == len(list(docs.iterdir())) - 1
+    v2 = repo.current_version(root)
+    assert v2 != v1
+    svc.ingest([], remove=[sorted(docs.iterdir())[1].name])
+    v3 = repo.current_version(root)
+    idx = repo.load(root, "hash", backend=backend)  # agreement checks: store == vectors == keyword ids
+    try:
+        assert len(idx.store.documents()) == len(list(docs.iterdir())) - 1
+        assert len(idx.vectors) == len(idx.keyword) == idx.manifest.chunks
+    finally:
+        idx.close()
+    # commit() kept only the live and the previous version (and their collections)
+    assert sorted(d.name for d in (root / "versions").iterdir()) == sorted([v2, v3])
+    if backend == "milvus":
+        from index import milvus
+
+        names = milvus.client(str(root / "milvus.db")).list_collections()
+        assert f"reportqa_{v1}" not in names and f"reportqa_{v3}" in names
+    # a fresh service (reload) answers from the new version
+    ans = _service(root, backend).ask(f"{target.name.split('_')[0]}")
+    assert ans is not None
+
+
+def test_backend_mismatch_names_rebuild(demo_services):
+    for built, other in (("faiss", "milvus"), ("milvus", "faiss")):
+        root = demo_services[built].settings.index_dir
+        with pytest.raises(IndexMismatch, match="reportqa ingest --rebuild"):
+            _service(root, other).engine()
+
+
+def test_rebuild_switches_backend(tmp_path):
+    root = tmp_path / "index"
+    _service(root, "faiss").ingest([DEMO])
+    svc = _service(root, "milvus")
+    svc.ingest([], rebuild=True)
+    idx = svc.engine().index
+    assert idx.manifest.backend == "milvus" and len(idx.vectors) == idx.manifest.chunks > 0
+
+
+def test_crashed_milvus_build_is_discarded(tmp_path, monkeypatch):
+    from index import milvus
+
+    root = tmp_path / "index"
+    svc = _service(root, "milvus")
+    svc.ingest([DEMO])
+    live = repo.current_version(root)
+    # a half-built version (marker and collection, no manifest) as a killed writer leaves it
+    vdir = repo.new_version_dir(root)
+    uri = str(root / "milvus.db")
+    milvus.write_marker(vdir, uri, milvus.collection_name(vdir.name))
+    milvus.MilvusCollection.create(uri, milvus.collection_name(vdir.name), 8)
+    # and a writer that fails mid-ingest
+    monkeypatch.setattr(milvus.MilvusCollection, "finish", lambda self: (_ for _ in ()).throw(RuntimeError("boom")))
+    with pytest.raises(RuntimeError):
+        _service(root, "milvus").ingest([DEMO], rebuild=True)
+    assert repo.current_version(root) == live
+    names = milvus.client(uri).list_collections()
+    assert names == [f"reportqa_{live}"]
+    assert [d.name for d in (root / "versions").iterdir()] == [live]
+    assert _service(root, "milvus").ask("东江理工大学联系电话是多少？") is not None
+
+
+@pytest.mark.shared
+def test_shared_answers_identical(tmp_path):
+    seeds, wild = shared_path("seeds"), shared_path("wild_dev", "docs")
+    qa_files = [shared_path("eval", "seeds_dev.jsonl"), shared_path("wild_dev", "qa.jsonl")]
+    gold = [r for f in qa_files for r in _rows(f)]
+    answers = {}
+    for b in BACKENDS:
+        svc = _service(tmp_path / b, b)
+        res = svc.ingest([seeds, wild])
+        assert all(r.status == "ok" for r in res), [r for r in res if r.status != "ok"]
+        answers[b] = [asdict(svc.ask(q["question"])) for q in gold]
+    diffs = [(q.get("id"), _key(f), _key(m)) for q, f, m in zip(gold, answers["faiss"], answers["milvus"])
+             if _key(f) != _key(m)]
+    assert not diffs, diffs[:5]
