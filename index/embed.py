@@ -42,13 +42,18 @@ def resolve_model_path(model: str) -> Path:
 class SentenceTransformerEmbedder:
     """sentence-transformers on CPU, mean pooling, normalised embeddings."""
 
-    def __init__(self, model: str = BUNDLED, batch_size: int = 16):
+    def __init__(self, model: str = BUNDLED, batch_size: int = 16, device: str | None = None):
+        import torch
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(model)
         self.name = model
         self.batch_size = batch_size
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        # A GPU is used when one is present (in fp16, where it is much faster); else the CPU.
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self._model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
+        if self.device.startswith("cuda"):
+            self._model.half()
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
 

@@ -51,6 +51,7 @@ class IngestOptions:
     max_text_chars: int = 2_000_000
     batch_size: int = 16
     overrides: dict | None = None  # doc name -> {"institution", "year", "period"}
+    commit_every: int = 500  # files per committed version (bounded memory, resumable)
     backend: str = "faiss"  # "faiss" (files in the version dir) or "milvus" (one collection per version)
     milvus_uri: str = ""  # milvus-lite file (default <index_dir>/milvus.db) or http://host:19530
 
@@ -132,10 +133,22 @@ class Ingester:
         self.progress = progress or (lambda it, **kw: it)
 
     def run(self, paths: Iterable[Path] = (), remove: Iterable[str] = (), rebuild: bool = False) -> list[FileResult]:
-        """Ingest ``paths`` (and drop ``remove``); commit only if anything changed."""
+        """Ingest ``paths`` (and drop ``remove``); commit only if anything changed.
+
+        Files go in batches of ``commit_every``, each committed as its own version, so memory
+        holds one batch of parsed reports at a time and a crash loses at most the batch in
+        flight: a rerun skips every committed file by its content hash and carries on.
+        """
+        files = list(walk(paths))
+        step = max(1, self.opts.commit_every)
+        results: list[FileResult] = []
+        seen: set[str] = set()
         with repo.writer_lock(self.root):
             repo.discard_stale(self.root)
-            return self._run(list(walk(paths)), list(remove), rebuild)
+            for i in range(0, max(len(files), 1), step):
+                first = i == 0
+                results += self._run(files[i:i + step], list(remove) if first else [], rebuild and first, seen)
+        return results
 
     def _open_live(self, rebuild: bool):
         if not repo.exists(self.root):
@@ -149,7 +162,7 @@ class Ingester:
                 return None  # a damaged index is replaced whole by a rebuild
             raise
 
-    def _run(self, files: list[Path], remove: list[str], rebuild: bool) -> list[FileResult]:
+    def _run(self, files: list[Path], remove: list[str], rebuild: bool, seen: set[str]) -> list[FileResult]:
         live = self._open_live(rebuild)
         if live is not None and not rebuild:
             m = live.manifest
@@ -161,7 +174,6 @@ class Ingester:
         known = {d.doc: d for d in live.store.documents()} if live else {}
         results: list[FileResult] = []
         changed: dict[str, Parsed] = {}
-        seen: set[str] = set()
         for path in self.progress(files, desc="reading", unit="file"):
             name = path.name
             if name in seen:

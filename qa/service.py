@@ -16,7 +16,7 @@ from .facts import extract_facts
 def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestOptions:
     return IngestOptions(model=settings.model, chunk_size=settings.chunk_size,
                          chunk_overlap=settings.chunk_overlap, max_file_bytes=settings.max_file_bytes,
-                         max_text_chars=settings.max_text_chars,
+                         max_text_chars=settings.max_text_chars, commit_every=settings.commit_every,
                          batch_size=settings.batch_size, overrides=overrides,
                          backend=settings.backend, milvus_uri=settings.milvus_uri)
 

@@ -33,6 +33,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
     kw = {}
     if env.get("REPORTQA_MAX_FILE_MB"):
         kw["max_file_bytes"] = int(float(env["REPORTQA_MAX_FILE_MB"]) * 1024 * 1024)
+    if getattr(args, "commit_every", None):
+        kw["commit_every"] = args.commit_every
     if getattr(args, "max_file_mb", None):
         kw["max_file_bytes"] = int(args.max_file_mb * 1024 * 1024)
     if env.get("REPORTQA_LLM_URL"):  # optional generative mode, off by default
@@ -204,6 +206,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--manifest", help="CSV/JSONL sidecar: doc -> institution/year/period overrides")
     sp.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything (fixes a damaged or mismatched index)")
     sp.add_argument("--max-file-mb", type=float, help="per-file size limit in MB (default 50)")
+    sp.add_argument("--commit-every", type=int, help="commit a new index version every N files (default 500): "
+                                                     "bounded memory, and a rerun after a crash resumes")
     sp.set_defaults(fn=cmd_ingest)
 
     sp = sub.add_parser("remove", help="drop documents from the index")

@@ -210,3 +210,26 @@ def test_sidecar_manifest_overrides_detection(tmp_path):
     svc.ingest([DEMO / "demo01_dongjiang_ligong.txt"], overrides=load_overrides(side))
     d = svc.engine().docs["demo01_dongjiang_ligong.txt"]
     assert (d.institution, d.year) == ("改名大学", "2030")
+
+
+def test_batched_commits_resume_after_a_crash(tmp_path):
+    """With commit_every=3, a failure in the third batch keeps the first two committed; a rerun
+    skips them by content hash and finishes the rest."""
+    calls = {"n": 0}
+
+    class FailsOnThirdBatch(HashEmbedder):
+        def embed(self, texts):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise RuntimeError("crash in batch 3")
+            return super().embed(texts)
+
+    settings = Settings(index_dir=tmp_path / "ix", model="hash", commit_every=3)
+    with pytest.raises(RuntimeError, match="crash in batch 3"):
+        Service(settings, FailsOnThirdBatch()).ingest([DEMO])
+    assert len(Service(settings, HashEmbedder()).engine().docs) == 6
+    results = Service(settings, HashEmbedder()).ingest([DEMO])
+    assert [r.status for r in results] == ["skipped"] * 6 + ["ok"] * 4
+    svc = Service(settings, HashEmbedder())
+    assert len(svc.engine().docs) == 10 and svc.ask(QUESTION).value == "5"
+    assert len(list((tmp_path / "ix" / "versions").iterdir())) <= 2
