@@ -32,8 +32,10 @@ class KeywordIndex:
     def ids(self) -> np.ndarray:
         return self._ids
 
-    def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-k (chunk id, BM25 score > 0) for query tokens, optionally within ``allowed``."""
+    def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None,
+               docs: list[str] | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, BM25 score > 0) for query tokens, optionally within ``allowed``
+        (``docs``, the same scope by report, is for engines that filter by field)."""
         if self._model is None or not tokens or k <= 0:
             return []
         vocab = self._model.vocab_dict

@@ -76,6 +76,14 @@ def _ids_expr(allowed) -> str:
     return "id in [" + ",".join(str(int(i)) for i in allowed) + "]"
 
 
+def _filter(allowed, docs) -> str:
+    """The filter expression Milvus evaluates itself: the scalar ``doc`` field when the scope is
+    a set of reports (institution/year scoping), else explicit chunk ids."""
+    if docs is not None:
+        return "doc in [" + ",".join(json.dumps(d, ensure_ascii=False) for d in docs) + "]"
+    return "" if allowed is None else _ids_expr(allowed)
+
+
 class MilvusCollection:
     """One version's collection; shared by the vector and keyword views of that version."""
 
@@ -174,8 +182,8 @@ class MilvusCollection:
                 raise IndexCorrupt(f"Milvus collection {self.name} lacks {len(page) - len(got)} chunks")
             yield [got[j] for j in page]
 
-    def search(self, data, field: str, k: int, allowed) -> list[dict]:
-        flt = "" if allowed is None else _ids_expr(allowed)
+    def search(self, data, field: str, k: int, allowed, docs=None) -> list[dict]:
+        flt = _filter(allowed, docs)
         res = self.c.search(self.name, data=data, anns_field=field, limit=k, filter=flt, output_fields=["id"])
         return list(res[0]) if res else []
 
@@ -199,12 +207,14 @@ class MilvusVectorIndex:
         return np.concatenate([np.asarray([r["vec"] for r in page], dtype=np.float32)
                                for page in self.coll.rows(ids, ["id", "vec"])])
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-k (chunk id, cosine) for one query vector, optionally within ``allowed`` ids."""
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               docs: list[str] | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, cosine) for one query vector, optionally within ``allowed`` ids
+        (or, filtered inside Milvus, within the reports ``docs``)."""
         if k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         q = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
-        hits = self.coll.search([q], "vec", k, allowed)
+        hits = self.coll.search([q], "vec", k, allowed, docs)
         return [(int(h["id"]), float(h["distance"])) for h in hits]
 
     def save(self, path: Path) -> None:  # the collection is the data; nothing to write
@@ -223,15 +233,17 @@ class MilvusKeywordIndex:
     def ids(self) -> np.ndarray:
         return self.coll.ids()
 
-    def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-k (chunk id, BM25 score > 0) for query tokens, optionally within ``allowed``.
+    def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None,
+               docs: list[str] | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, BM25 score > 0) for query tokens, optionally within ``allowed``
+        (or, filtered inside Milvus, within the reports ``docs``).
 
         milvus-lite reports BM25 as a negated "distance" (most negative = best, results sorted
         best first); a server reports the positive score. ``abs`` gives higher-is-better for both.
         """
         if not tokens or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        hits = self.coll.search([" ".join(tokens)], "sparse", k, allowed)
+        hits = self.coll.search([" ".join(tokens)], "sparse", k, allowed, docs)
         out = [(int(h["id"]), abs(float(h["distance"]))) for h in hits]
         out.sort(key=lambda t: -t[1])  # stable: keeps the engine's order on ties
         return [(i, s) for i, s in out if s > 0]

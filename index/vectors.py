@@ -43,8 +43,11 @@ class VectorIndex:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._index.index.reconstruct_n(0, n)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-k (chunk id, cosine) for one query vector, optionally within ``allowed`` ids."""
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               docs: list[str] | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, cosine) for one query vector, optionally within ``allowed`` ids.
+
+        ``docs`` names the same scope by report; FAISS filters by ids, so it is not needed here."""
         if len(self) == 0 or k <= 0:
             return []
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)

@@ -84,8 +84,8 @@ class Engine:
             if len(allowed) == 0:
                 return []
         depth = max(k * 3, 20)
-        dense = self.index.vectors.search(self.embedder.embed([query])[0], depth, allowed)
-        sparse = self.index.keyword.search(tokenize(query), depth, allowed)
+        dense = self.index.vectors.search(self.embedder.embed([query])[0], depth, allowed, docs)
+        sparse = self.index.keyword.search(tokenize(query), depth, allowed, docs)
         fused = rrf([[i for i, _ in dense], [i for i, _ in sparse]],
                     [self.settings.dense_weight, self.settings.keyword_weight], self.settings.rrf_k)[:k]
         chunks = {c.id: c for c in self.index.store.chunks([i for i, _ in fused])}

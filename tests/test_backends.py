@@ -98,6 +98,9 @@ def test_filtered_search_inside_milvus_equals_faiss(demo_services):
         assert mk and set(i for i, _ in mk) <= set(allowed.tolist())
         assert all(a[1] >= b[1] > 0 for a, b in zip(mk, mk[1:]))  # higher is better
         assert [i for i, _ in fk][:3] == [i for i, _ in mk][:3]
+        # the same scope given by report runs as a scalar-field filter inside Milvus
+        assert m.vectors.search(qv, 10, allowed, docs) == mv
+        assert m.keyword.search(tokenize(q), 10, allowed, docs) == mk
     assert m.vectors.search(emb.embed(["x"])[0], 5, np.zeros(0, dtype=np.int64)) == []
     assert np.allclose(np.sort(f.vectors.vectors(), axis=0), np.sort(m.vectors.vectors(), axis=0), atol=1e-6)
 
