@@ -15,7 +15,7 @@ from index.embed import Embedder
 from index.ingest import walk
 from index.readers import read_file
 from index.vectors import VectorIndex
-from qa.extract import AY, EMAIL, ISO_DATE, PHONE, URL
+from qa.extract import AY, EMAIL, ISO_DATE, PHONE
 from qa.numbers import find_numbers
 from qa.parse import detect_intent
 from qa.schema import Answer, Citation

@@ -8,9 +8,8 @@ from dataclasses import replace
 import numpy as np
 
 from index.embed import Embedder
-from index.ingest import embed_text  # noqa: F401  (documents how chunks were embedded)
 from index.repository import Index
-from index.schema import Chunk, Hit
+from index.schema import Hit
 from index.textutil import fold, sentences
 from index.tokenize import tokenize
 from reportqa.settings import Settings
@@ -383,4 +382,4 @@ def _abstain(q: str, why: str, intent: str, related=None, confidence: float = 0.
                   citations=[], intent=intent, related=list(related or []))
 
 
-__all__ = ["Engine", "rrf", "Chunk"]
+__all__ = ["Engine", "rrf"]

@@ -53,10 +53,8 @@ def find_numbers(text: str) -> list[NumberSpan]:
         after = f[m.end("num"):m.end("num") + 1]
         if before == "第" or (before.isdigit()) or after in ("年", "月", "日", "号", "%", "-"):
             continue
-        if not num[0].isdigit():
-            # Chinese numerals: skip words like 一些/一般 that the regex cannot tell apart
-            if num in ("一", "万") and m.group("unit") in ("个", "类", "门", "次", "名", "所", "人"):
-                pass
+        if num in ("万", "千", "百", "亿"):
+            continue  # a bare magnitude (万人) is not a count
         value = to_number(num)
         if value is None:
             continue
