@@ -243,8 +243,15 @@ def best_date(p: Parsed, sents: list[Sent]) -> Found | None:
     return max(found, key=lambda x: x.score) if found else None
 
 
+_TITLE_ITEM = re.compile(r"^[\u4e00-\u9fff、，,（）()]{4,40}(情况|措施|事项|问题)[;；。]?$")
+
+
 def _looks_heading(text: str) -> bool:
-    return heading_level(text) is not None and len(text) < 45 and not text.rstrip().endswith("。")
+    """A heading, or an item of the report's outline (…受到举报、复议、诉讼的情况;): it states nothing."""
+    t = text.strip()
+    if heading_level(t) is not None and len(t) < 45 and not t.endswith("。"):
+        return True
+    return bool(_TITLE_ITEM.match(t)) and not NEG.search(t)
 
 
 def sentence_score(p: Parsed, s: Sent) -> float:
@@ -290,15 +297,16 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
                     or (any(t in clause for t in specific) and share >= 0.6)):
                 return Found("是", "是", c, (c.start, c.end), max(score, sentence_score(p, c)))
     f = fold(s.text)
+    if is_outline(s.text) or _looks_heading(s.text):
+        return None  # a list of the report's parts or a heading affirms nothing
     neg = False
     for m in NEG.finditer(f):
         cs, ce = clause_around(f, m.start())
         tail = f[m.start(): ce]
-        if cov(p, tail) >= 0.3 or cov(p, f[cs:ce]) >= 0.5:
+        # the negation governs the asked object (未出现…举报的情况) or most of the question
+        if any(t in tail for t in specific + alternatives) or cov(p, tail) >= 0.3 or cov(p, f[cs:ce]) >= 0.5:
             neg = True
             break
-    if re.search(r"没有因.{0,12}(举报|复议|诉讼)|未.{0,6}(举报|复议|诉讼)", f):
-        neg = True
     value = "否" if neg else "是"
     return Found(value, value, s, (s.start, s.end), score)
 

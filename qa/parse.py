@@ -16,7 +16,7 @@ INTENTS = ("count", "phone", "email", "date", "yesno", "text", "list", "superlat
 # Words that say what kind of answer is wanted; they are not evidence terms.
 QUESTION_WORDS = set("""多少 几 几个 几次 几项 几条 几部分 数量 是否 有没有 有无 吗 呢 什么 哪个 哪些 哪所 哪家 哪段 哪天
 哪一年 哪年 哪里 哪 谁 怎样 怎么 如何 请问 一共 共 总共 分别 了 过 是 的 一 应该 应 可以 能 从 在 由 打 下载
-本 该 年度 学年 学年度 报告 年度报告 信息公开报告 其 情况 多 么 样""".split())
+本 该 年度 学年 学年度 报告 年度报告 信息公开报告 其 情况 多 么 样 方面""".split())
 GENERIC = {"信息", "公开", "信息公开", "学校", "工作", "情况", "年度", "学年", "报告", "我校", "学院", "大学", "全校"}
 
 

@@ -60,3 +60,13 @@ def test_dev_sets_meet_targets(shared_service, qa_file):
     if hasattr(scoring, "citation_ok"):
         cited = [scoring.citation_ok(g, p) for g, p, ok in zip(gold, preds, right) if ok and g.get("evidence")]
         assert sum(cited) / len(cited) >= 0.95
+
+
+def test_negated_report_sentence_answers_no(shared_service):
+    a = shared_service.ask("湖南工商大学有没有受到信息公开方面的举报？")
+    assert a.value == "否" and "未出现" in a.citations[0].quote
+
+
+def test_outline_items_are_not_evidence_of_complaints(shared_service):
+    a = shared_service.ask("哪些学校因信息公开工作受到过举报？")
+    assert a.value == [] and not a.abstained
