@@ -397,8 +397,45 @@ def focus_terms(q: str, terms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_CN_DIGITS = "一二三四五六七八九十"
+_ORDINAL_Q = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|方面)?")
+
+
+def answer_ordinal(p: Parsed, sents: list[Sent]) -> Found | None:
+    """「第一个存在问题是什么」: the k-th item of an enumeration (一是…；二是…) in the sentence that
+    best matches the rest of the question."""
+    m = _ORDINAL_Q.search(fold(p.question))
+    if not m:
+        return None
+    k = m.group(1)
+    k = _CN_DIGITS[int(k) - 1] if k.isdigit() and 0 < int(k) <= 10 else k
+    marker = re.compile(rf"{k}是([^；;。]+)")
+    # the ordinal words themselves (第一, 一个) are not in the report
+    p = replace(p, terms=tuple(t for t in p.terms if not re.search(r"^第|^[一二三四五六七八九十]个$", t)))
+    best = None
+    for i, s in enumerate(sents):
+        mm = marker.search(s.text)
+        if not mm:
+            continue
+        before = s.text[max(0, mm.start() - 20): mm.start()]  # the label of the list (存在问题：)
+        if k != "一":  # the label sits before the list's 一是, a few sentences back
+            for prev in reversed(sents[max(0, i - 10):i]):
+                j = prev.text.find("一是")
+                if prev.doc == s.doc and j >= 0:
+                    before = prev.text[max(0, j - 20): j]
+                    break
+        sc = 0.3 * cov(p, s.text) + 0.7 * cov(p, before + mm.group(1))  # the list's label decides
+        if best is None or sc > best.score:
+            st, en = mm.span(1)
+            best = Found(s.text[st:en], s.text[st:en], s, (s.start + st, s.start + en), sc)
+    return best
+
+
 def answer_text(p: Parsed, sents: list[Sent]) -> Found | None:
     """A short phrase: a URL, office, document number, role holder, quoted motto or the best clause."""
+    ordinal = answer_ordinal(p, sents)
+    if ordinal is not None and ordinal.score >= 0.3:
+        return ordinal
     ranked = sorted(sents, key=lambda s: -sentence_score(p, s))[:8]
     if not ranked:
         return None

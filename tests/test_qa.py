@@ -220,3 +220,13 @@ def test_unscoped_answer_says_whose_figure_it_is(demo_service):
 def test_no_applications_implies_zero_sub_counts(demo_service):
     a = ask(demo_service, "西陵农业大学2022-2023学年有多少项申请不予公开？")
     assert a.value == "0" and "未收到信息公开申请" in a.citations[0].quote
+
+
+@pytest.mark.parametrize("question, item", [
+    ("云岭职业技术学院在报告中指出的第一个存在问题是什么？", "信息公开专栏部分内容与门户网站其他栏目重复"),
+    ("云岭职业技术学院在报告中指出的第二个存在问题是什么？", "二级学院信息公开的主动性不强"),
+    ("云岭职业技术学院的第二个改进措施是什么？", "开展信息公开专项检查"),
+])
+def test_ordinal_items_of_an_enumeration(demo_service, question, item):
+    a = ask(demo_service, question)
+    assert item in a.value and item in a.citations[0].quote
