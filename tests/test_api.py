@@ -235,3 +235,16 @@ def test_serve_refuses_public_host_without_auth(tmp_path):
         serve(Settings(index_dir=tmp_path, model="hash"), host="0.0.0.0", port=1)
     with pytest.raises(ReportQAError, match="user:pass"):
         serve(Settings(index_dir=tmp_path, model="hash"), host="0.0.0.0", port=1, auth="nocolon")
+
+
+def test_upload_count_limit(client):
+    from ui.uploads import MAX_FILES
+
+    files = [("files", (f"r{i}.txt", b"x", "text/plain")) for i in range(MAX_FILES + 1)]
+    r = client.post("/api/ingest", files=files)
+    assert r.status_code == 400 and f"at most {MAX_FILES}" in r.json()["error"]
+
+
+def test_very_long_question_is_a_400_not_a_500(client):
+    r = client.post("/api/ask", json={"question": "问" * 10_000})
+    assert r.status_code == 400 and "2000" in r.json()["error"]
