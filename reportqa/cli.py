@@ -241,6 +241,7 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--demo", action="store_true", help="ingest the bundled demo corpus first if the index is empty")
     sp.add_argument("--auth", help="user:pass (default: $REPORTQA_AUTH)")
     sp.add_argument("--no-auth", action="store_true", help="allow a non-loopback host without auth")
+    sp.add_argument("--max-file-mb", type=float, help="upload size limit in MB (default 50, or $REPORTQA_MAX_FILE_MB)")
     sp.set_defaults(fn=cmd_serve)
 
     sp = sub.add_parser("eval", help="score answers against gold QA files")
