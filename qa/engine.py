@@ -9,14 +9,14 @@ import numpy as np
 
 from index.embed import Embedder
 from index.repository import Index
-from index.schema import Hit
+from index.schema import Chunk, Hit
 from index.textutil import fold, sentences
 from index.tokenize import tokenize
 from reportqa.settings import Settings
 
 from . import extract as ex
 from .errors import InvalidQuestion, UnknownFilter
-from .parse import InstitutionMatcher, Parsed, parse, to_simplified
+from .parse import InstitutionMatcher, Parsed, parse, question_years, to_simplified
 from .schema import Answer, Citation
 
 FOLLOW_UP = re.compile(r"^(那|那么|还有|再看看|换成|改成)|呢[?？]?$")
@@ -39,7 +39,12 @@ class Engine:
         self.docs = {d.doc: d for d in index.store.documents()}
         self.matcher = InstitutionMatcher([d.institution for d in self.docs.values()])
         self.facts = index.store.facts()
+        # An index version never changes, so these are read or computed once per document.
+        self._institutions = sorted({d.institution for d in self.docs.values()})
+        self._years = sorted({d.year for d in self.docs.values() if d.year})
         self._texts: dict[str, str] = {}
+        self._sentences: dict[str, list[tuple[int, int]]] = {}
+        self._chunks: dict[str, list[Chunk]] = {}
 
     # ------------------------------------------------------------------ helpers
     def text(self, doc: str) -> str:
@@ -47,18 +52,26 @@ class Engine:
             self._texts[doc] = self.index.store.text(doc)
         return self._texts[doc]
 
+    def doc_sentences(self, doc: str) -> list[tuple[int, int]]:
+        """Sentence spans of a report's cleaned text."""
+        if doc not in self._sentences:
+            self._sentences[doc] = sentences(self.text(doc))
+        return self._sentences[doc]
+
     def institutions(self) -> list[str]:
-        return sorted({d.institution for d in self.docs.values()})
+        return self._institutions
 
     def years(self) -> list[str]:
-        return sorted({d.year for d in self.docs.values() if d.year})
+        return self._years
 
     def citation(self, doc: str, start: int, end: int) -> Citation:
         d = self.docs[doc]
         text = self.text(doc)
+        if doc not in self._chunks:
+            self._chunks[doc] = self.index.store.chunks(doc=doc)
         section = ""
         page = None
-        for c in self.index.store.chunks(doc=doc):
+        for c in self._chunks[doc]:
             if c.start <= start < c.end:
                 section, page = c.section, c.page
                 break
@@ -68,7 +81,7 @@ class Engine:
     def sentence_citation(self, doc: str, start: int, end: int) -> Citation:
         """The citation of the whole sentence holding [start, end)."""
         text = self.text(doc)
-        for s, e in sentences(text):
+        for s, e in self.doc_sentences(doc):
             if s <= start < e:
                 return self.citation(doc, s, max(e, min(end, len(text))))
         return self.citation(doc, start, end)
@@ -105,7 +118,7 @@ class Engine:
         if docs is not None and len(docs) <= 3:
             for d in docs:
                 text = self.text(d)
-                for s, e in sentences(text):
+                for s, e in self.doc_sentences(d):
                     out.append(ex.Sent(d, s, e, text[s:e], strength.get((d, s, e), 0.0)))
             return out
         for (d, s, e), st in strength.items():
@@ -132,7 +145,7 @@ class Engine:
         if not FOLLOW_UP.search(q) and len(q) > 14:
             return q
         old_insts, _ = self.matcher.match(prev)
-        new_years = _years(q)
+        new_years = question_years(q)
         base = prev
         if new_insts:
             if old_insts:
@@ -333,12 +346,6 @@ def _is_num(v: str) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _years(q: str) -> list[str]:
-    from .parse import question_years
-
-    return question_years(q)
 
 
 def _year_matches(doc_year: str, years: list[str]) -> bool:
