@@ -16,10 +16,10 @@ from . import repository as repo
 from .chunking import chunk_sections
 from .clean import clean_segments, page_at
 from .embed import Embedder
-from .errors import IndexError_, InputFileError, ReportQAError, UnknownDocument
+from .errors import IndexError_, InputFileError, UnknownDocument
 from .keyword import KeywordIndex
 from .metadata import detect
-from .readers import SUPPORTED, read_file
+from .readers import read_file
 from .schema import Chunk, Document
 from .sections import parse_sections
 from .store import ChunkStore
@@ -311,8 +311,4 @@ def _row(c: Chunk, vec) -> dict:
             "institution": (c.institution or "")[:500], "year": str(c.year or "")[:60], "text": c.text}
 
 
-def supported_suffixes() -> list[str]:
-    return sorted(SUPPORTED)
-
-
-__all__ = ["Ingester", "IngestOptions", "FileResult", "ReportQAError", "walk", "load_overrides", "embed_text"]
+__all__ = ["Ingester", "IngestOptions", "FileResult", "walk", "load_overrides", "embed_text"]

@@ -65,8 +65,6 @@ def _progress():
 
 def cmd_ingest(args, settings: Settings) -> int:
     from index.ingest import load_overrides
-    from qa.service import make_ingester
-    from index.embed import load_embedder
 
     overrides = load_overrides(Path(args.manifest)) if args.manifest else {}
     for p in args.paths:  # a manifest.jsonl/.csv beside the reports applies automatically
@@ -77,9 +75,8 @@ def cmd_ingest(args, settings: Settings) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     for p in missing:
         print(f"failed   {p}: no such file or directory", file=sys.stderr)
-    embedder = load_embedder(settings.model, settings.batch_size)
-    results = make_ingester(settings, embedder, overrides, _progress()).run(
-        [Path(p) for p in args.paths if Path(p).exists()], rebuild=args.rebuild)
+    results = _service(settings).ingest([Path(p) for p in args.paths if Path(p).exists()], overrides,
+                                        _progress(), rebuild=args.rebuild)
     for r in results:
         detail = f"{r.chunks} chunks" if r.status in ("ok", "skipped") else r.message
         print(f"{r.status:<8} {r.doc}: {detail}")
@@ -91,11 +88,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_remove(args, settings: Settings) -> int:
-    from index.embed import load_embedder
-    from qa.service import make_ingester
-
-    embedder = load_embedder(settings.model, settings.batch_size)
-    for r in make_ingester(settings, embedder).run([], remove=args.docs):
+    for r in _service(settings).ingest([], remove=args.docs):
         print(f"{r.status:<8} {r.doc}")
     return 0
 
