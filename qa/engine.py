@@ -227,9 +227,9 @@ class Engine:
         if p.intent in ("list", "superlative", "compare"):
             return self.cross_report(q, p, set(docs) if docs is not None else (
                 {d for d in self.docs if _year_matches(self.docs[d].year, years)} if years else None))
-        hits = self.retrieve(q_eff, docs)
         if p.intent == "practice":
             return self.practice(q, p, docs)
+        hits = self.retrieve(q_eff, docs)
         sents = self.candidate_sentences(p, docs, hits)
         p = ex.with_idf(p, sents)
         found = None
