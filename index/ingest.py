@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass, replace
@@ -70,17 +72,30 @@ def embed_text(chunk: Chunk) -> str:
 
 
 def walk(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under ``paths`` in a stable order (folders walked, hidden files skipped)."""
+    """Files under ``paths`` in a stable order (folders walked, hidden entries skipped).
+
+    Streams: one folder's listing is in memory at a time, never the whole tree, and the
+    order is that of sorting every path by its parts."""
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    if f.name.lower() in ("manifest.jsonl", "manifest.csv", "readme.md"):
-                        continue
-                    yield f
+            yield from _walk_dir(p)
         else:
             yield p
+
+
+def _walk_dir(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        if e.is_dir():
+            yield from _walk_dir(Path(e.path))
+        elif e.is_file() and e.name.lower() not in ("manifest.jsonl", "manifest.csv", "readme.md"):
+            yield Path(e.path)
 
 
 def load_overrides(path: Path) -> dict:
@@ -133,22 +148,32 @@ class Ingester:
         self.progress = progress or (lambda it, **kw: it)
 
     def run(self, paths: Iterable[Path] = (), remove: Iterable[str] = (), rebuild: bool = False) -> list[FileResult]:
-        """Ingest ``paths`` (and drop ``remove``); commit only if anything changed.
+        """Ingest ``paths`` (and drop ``remove``); commit only if anything changed."""
+        return [r for batch in self.run_batches(paths, remove, rebuild) for r in batch]
 
-        Files go in batches of ``commit_every``, each committed as its own version, so memory
-        holds one batch of parsed reports at a time and a crash loses at most the batch in
-        flight: a rerun skips every committed file by its content hash and carries on.
+    def run_batches(self, paths: Iterable[Path] = (), remove: Iterable[str] = (),
+                    rebuild: bool = False) -> Iterator[list[FileResult]]:
+        """Ingest like ``run``, yielding each batch's results once that batch is committed.
+
+        Files are walked lazily and go in batches of ``commit_every``, each committed as its
+        own version, so memory holds one batch of parsed reports at a time (and the caller
+        need not keep every result) and a crash loses at most the batch in flight: a rerun
+        skips every committed file by its content hash and carries on. The writer lock is
+        held until the generator is exhausted or closed.
         """
-        files = list(walk(paths))
         step = max(1, self.opts.commit_every)
-        results: list[FileResult] = []
         seen: set[str] = set()
+        files = walk(paths)
         with repo.writer_lock(self.root):
             repo.discard_stale(self.root)
-            for i in range(0, max(len(files), 1), step):
-                first = i == 0
-                results += self._run(files[i:i + step], list(remove) if first else [], rebuild and first, seen)
-        return results
+            repo.finish_pending(self.root)
+            first = True
+            while True:
+                batch = list(itertools.islice(files, step))
+                if not batch and not first:
+                    break
+                yield self._run(batch, list(remove) if first else [], rebuild and first, seen)
+                first = False
 
     def _open_live(self, rebuild: bool):
         if not repo.exists(self.root):
@@ -233,7 +258,9 @@ class Ingester:
                 removed.update(store.delete_document(name))
             next_id = store.next_chunk_id()
             if live is not None and not rebuild:
-                next_id = max(next_id, int(live.vectors.ids().max(initial=0)) + 1)
+                # Ids are never reused: a Milvus row of a removed chunk is deleted by id after commit.
+                floor = live.manifest.next_id or int(live.vectors.ids().max(initial=0)) + 1
+                next_id = max(next_id, floor)
             new_chunks: list[Chunk] = []
             for name, p in changed.items():
                 chunks = to_chunks(p, next_id)
@@ -245,69 +272,79 @@ class Ingester:
                 new_chunks.extend(chunks)
             store.commit()
             if self.opts.backend == "milvus":
-                self._build_milvus(vdir, live, store, removed, new_chunks, rebuild)
-                return
-            vectors = VectorIndex(self.embedder.dim)
-            if live is not None and not rebuild:
-                old_ids, old_vecs = live.vectors.ids(), live.vectors.vectors()
-                keep = ~np.isin(old_ids, np.fromiter(removed, dtype=np.int64, count=len(removed)))
-                vectors.add(old_ids[keep], old_vecs[keep])
-            texts = [embed_text(c) for c in new_chunks]
-            # large slices keep length sorting effective; still bounded for memory and progress
-            bs = max(1, self.opts.batch_size) * 64
-            for i in self.progress(range(0, len(texts), bs), desc="embedding", unit="batch"):
-                vectors.add(np.array([c.id for c in new_chunks[i:i + bs]], dtype=np.int64),
-                            self.embedder.embed(texts[i:i + bs]))
-            ids, toks = store.all_tokens()
-            keyword = KeywordIndex.build(ids, toks)
-            ndocs, nchunks = store.counts()
-            store.close()
-            manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
-                                     chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
-                                     docs=ndocs, chunks=nchunks, created=time.time())
-            repo.write_version(vdir, manifest, vectors, keyword)
-            repo.commit(self.root, vdir)
+                self._build_milvus(vdir, live, store, removed, new_chunks, rebuild, next_id)
+            else:
+                self._build_faiss(vdir, live, store, removed, new_chunks, rebuild)
         except BaseException:
-            repo._remove_version(vdir)
+            if repo.current_version(self.root) != vdir.name:  # never the version just made live
+                repo._remove_version(vdir)
             raise
+        if self.opts.backend == "milvus":
+            from . import milvus
+
+            # After the commit: readers of the new version already ignore these rows, and a
+            # crash here is finished by the next writer (repo.finish_pending).
+            milvus.finish_gc(vdir)
+
+    def _build_faiss(self, vdir: Path, live, store: ChunkStore, removed: set[int],
+                     new_chunks: list[Chunk], rebuild: bool) -> None:
+        """The FAISS half of _build: old vectors kept, new chunks embedded, BM25 rebuilt, commit."""
+        vectors = VectorIndex(self.embedder.dim)
+        if live is not None and not rebuild:
+            old_ids, old_vecs = live.vectors.ids(), live.vectors.vectors()
+            keep = ~np.isin(old_ids, np.fromiter(removed, dtype=np.int64, count=len(removed)))
+            vectors.add(old_ids[keep], old_vecs[keep])
+        texts = [embed_text(c) for c in new_chunks]
+        # large slices keep length sorting effective; still bounded for memory and progress
+        bs = max(1, self.opts.batch_size) * 64
+        for i in self.progress(range(0, len(texts), bs), desc="embedding", unit="batch"):
+            vectors.add(np.array([c.id for c in new_chunks[i:i + bs]], dtype=np.int64),
+                        self.embedder.embed(texts[i:i + bs]))
+        ids, toks = store.all_tokens()
+        keyword = KeywordIndex.build(ids, toks)
+        ndocs, nchunks = store.counts()
+        store.close()
+        manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
+                                 chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
+                                 docs=ndocs, chunks=nchunks, created=time.time())
+        repo.write_version(vdir, manifest, vectors, keyword)
+        repo.commit(self.root, vdir)
 
     def _build_milvus(self, vdir: Path, live, store: ChunkStore, removed: set[int],
-                      new_chunks: list[Chunk], rebuild: bool) -> None:
-        """The Milvus half of _build: a new collection with kept old rows and new chunks, in pages."""
+                      new_chunks: list[Chunk], rebuild: bool, next_id: int) -> None:
+        """The Milvus half of _build: insert the new chunks into the live collection (a new one
+        for a first ingest or a rebuild), commit, then delete the removed chunks' rows."""
         from . import milvus
 
         uri = milvus.resolve_uri(self.root, self.opts.milvus_uri)
-        name = milvus.collection_name(vdir.name)
-        milvus.write_marker(vdir, uri, name)  # before the collection exists: a crash can drop it
-        coll = milvus.MilvusCollection.create(uri, name, self.embedder.dim)
-        fields = ["id", "vec", "doc", "institution", "year", "text"]
         if live is not None and not rebuild:
-            old_ids = np.sort(live.vectors.ids())
-            keep = old_ids[~np.isin(old_ids, np.fromiter(removed, dtype=np.int64, count=len(removed)))]
-            if live.manifest.backend == "milvus":
-                for page in live.vectors.coll.rows(keep, fields):
-                    coll.insert(page)
-            else:  # not reached today (a backend switch is a rebuild), kept for safety
-                vecs = dict(zip(live.vectors.ids().tolist(), live.vectors.vectors()))
-                for c in store.chunks([int(i) for i in keep]):
-                    coll.insert([_row(c, vecs[c.id])])
+            name, seq = live.manifest.collection, live.manifest.seq + 1
+            gc = sorted(removed)
+            milvus.write_marker(vdir, uri, name, seq, gc)  # first: a crash can be undone by seq
+            coll = milvus.MilvusCollection.open(uri, name)
+            coll.delete_born_after(live.manifest.seq)  # rows of a build that crashed before ours
+        else:
+            name, seq, gc = milvus.collection_name(vdir.name), 1, []
+            milvus.write_marker(vdir, uri, name, seq)  # before the collection exists: a crash can drop it
+            coll = milvus.MilvusCollection.create(uri, name, self.embedder.dim)
         bs = max(1, self.opts.batch_size) * 64  # same slices as the FAISS path
         for i in self.progress(range(0, len(new_chunks), bs), desc="embedding", unit="batch"):
             part = new_chunks[i:i + bs]
             vecs = self.embedder.embed([embed_text(c) for c in part])
-            coll.insert([_row(c, v) for c, v in zip(part, vecs)])
+            coll.insert([_row(c, v, seq) for c, v in zip(part, vecs)])
         ndocs, nchunks = store.counts()
         store.close()
         manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
                                  chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
                                  docs=ndocs, chunks=nchunks, created=time.time(), backend="milvus",
-                                 milvus_uri=milvus.stored_uri(self.root, uri), collection=name)
+                                 milvus_uri=milvus.stored_uri(self.root, uri), collection=name,
+                                 seq=seq, next_id=next_id)
         repo.write_version(vdir, manifest, milvus.MilvusVectorIndex(coll), milvus.MilvusKeywordIndex(coll))
         repo.commit(self.root, vdir)
 
 
-def _row(c: Chunk, vec) -> dict:
-    return {"id": int(c.id), "vec": np.asarray(vec, dtype=np.float32).tolist(), "doc": c.doc[:1000],
+def _row(c: Chunk, vec, born: int) -> dict:
+    return {"id": int(c.id), "born": int(born), "vec": np.asarray(vec, dtype=np.float32).tolist(), "doc": c.doc[:1000],
             "institution": (c.institution or "")[:500], "year": str(c.year or "")[:60], "text": c.text}
 
 

@@ -1,14 +1,24 @@
-"""The optional Milvus backend: one collection per index version holds vectors and BM25.
+"""The optional Milvus backend: one long-lived collection holds vectors and BM25.
 
-A version's collection is named ``reportqa_<version>`` and has the fields
+An index's collection is created by its first ingest (or by ``--rebuild``), named
+``reportqa_<version>`` after that version, and then shared by every later version: an
+incremental ingest inserts only the new chunks and deletes only the removed ones, so a commit
+costs O(change), not O(index). Its fields are
 
-    id          INT64 primary key (the chunk id, as in the SQLite store)
+    id          INT64 primary key (the chunk id, as in the SQLite store; never reused)
+    born        INT64, the sequence number of the version that inserted the row
     vec         FLOAT_VECTOR(dim), index FLAT / IP (exact, like FAISS IndexFlatIP; a cluster
                 holding millions of chunks would use HNSW or IVF_FLAT/IVF_PQ instead)
     doc, institution, year   VARCHAR scalars (for partitioning and filters on a cluster)
     text        VARCHAR analysed with jieba (search mode) and the same stop words as tokenize()
     sparse      SPARSE_FLOAT_VECTOR filled by a BM25 Function from ``text``,
                 index SPARSE_INVERTED_INDEX / BM25 (k1=1.2, b=0.75 as in bm25s)
+
+Version ``seq`` sees the rows with ``born <= seq``: a build in flight (``born = seq + 1``) is
+invisible to readers of the live version, and the rows it leaves after a crash are deleted by
+the next writer. Rows of removed chunks are deleted right after the new version is committed;
+the new version's marker lists them (``gc``) so that a crash in between is finished later, and
+until then they are rows whose ids the version's store does not hold (the engine drops them).
 
 ``MilvusVectorIndex`` and ``MilvusKeywordIndex`` have the search signatures of
 ``VectorIndex``/``KeywordIndex``; allowed chunk ids become the filter ``id in [...]`` so that
@@ -76,19 +86,25 @@ def _ids_expr(allowed) -> str:
     return "id in [" + ",".join(str(int(i)) for i in allowed) + "]"
 
 
-def _filter(allowed, docs) -> str:
-    """The filter expression Milvus evaluates itself: the scalar ``doc`` field when the scope is
-    a set of reports (institution/year scoping), else explicit chunk ids."""
+def _filter(allowed, docs, seq: int | None = None) -> str:
+    """The filter expression Milvus evaluates itself: the version's rows (``born <= seq``), and
+    the scalar ``doc`` field when the scope is a set of reports (institution/year scoping), else
+    explicit chunk ids."""
+    parts = [] if seq is None else [f"born <= {int(seq)}"]
     if docs is not None:
-        return "doc in [" + ",".join(json.dumps(d, ensure_ascii=False) for d in docs) + "]"
-    return "" if allowed is None else _ids_expr(allowed)
+        parts.append("doc in [" + ",".join(json.dumps(d, ensure_ascii=False) for d in docs) + "]")
+    elif allowed is not None:
+        parts.append(_ids_expr(allowed))
+    return " and ".join(parts)
 
 
 class MilvusCollection:
-    """One version's collection; shared by the vector and keyword views of that version."""
+    """A collection seen as of version ``seq`` (rows with ``born <= seq``; None: every row).
 
-    def __init__(self, uri: str, name: str, dim: int):
-        self.uri, self.name, self.dim = uri, name, dim
+    Shared by the vector and keyword views of that version."""
+
+    def __init__(self, uri: str, name: str, dim: int, seq: int | None = None):
+        self.uri, self.name, self.dim, self.seq = uri, name, dim, seq
         self.c = client(uri)
         self._ids: np.ndarray | None = None
 
@@ -102,6 +118,7 @@ class MilvusCollection:
             c.drop_collection(name)
         s = c.create_schema(auto_id=False, enable_dynamic_field=False)
         s.add_field("id", DataType.INT64, is_primary=True)
+        s.add_field("born", DataType.INT64)
         s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
         s.add_field("doc", DataType.VARCHAR, max_length=1024)
         s.add_field("institution", DataType.VARCHAR, max_length=512)
@@ -120,20 +137,22 @@ class MilvusCollection:
         return cls(uri, name, dim)
 
     @classmethod
-    def open(cls, uri: str, name: str) -> "MilvusCollection":
+    def open(cls, uri: str, name: str, seq: int | None = None) -> "MilvusCollection":
         try:
             c = client(uri)
             if not c.has_collection(name):
                 raise IndexCorrupt(f"Milvus collection {name} is missing at {uri}")
             fields = c.describe_collection(name)["fields"]
             dim = next(int(f["params"]["dim"]) for f in fields if f["name"] == "vec")
+            if not any(f["name"] == "born" for f in fields):
+                raise IndexCorrupt(f"Milvus collection {name} predates versioned rows (no born field)")
             c.load_collection(name)
         except IndexCorrupt:
             raise
         except Exception as exc:  # connection refused, damaged lite file, ...
             raise IndexCorrupt(f"Milvus collection {name} at {uri} cannot be opened "
                                f"({str(exc).splitlines()[0][:160]})") from exc
-        return cls(uri, name, dim)
+        return cls(uri, name, dim, seq)
 
     def insert(self, rows: list[dict]) -> None:
         for i in range(0, len(rows), PAGE):
@@ -152,15 +171,28 @@ class MilvusCollection:
         if self.c.has_collection(self.name):
             self.c.drop_collection(self.name)
 
+    def delete_ids(self, ids: Iterable[int]) -> None:
+        """Delete rows by chunk id, in pages (idempotent)."""
+        ids = [int(i) for i in ids]
+        for i in range(0, len(ids), PAGE):
+            self.c.delete(self.name, ids=ids[i:i + PAGE])
+        self._ids = None
+
+    def delete_born_after(self, seq: int) -> None:
+        """Delete the rows of versions after ``seq``: what a crashed build left behind."""
+        self.c.delete(self.name, filter=f"born > {int(seq)}")
+        self._ids = None
+
     # ------------------------------------------------------------------------ reading
     def __len__(self) -> int:
-        res = self.c.query(self.name, filter="", output_fields=["count(*)"])
+        res = self.c.query(self.name, filter=_filter(None, None, self.seq), output_fields=["count(*)"])
         return int(res[0]["count(*)"])
 
     def ids(self) -> np.ndarray:
         if self._ids is None:
             out: list[int] = []
-            it = self.c.query_iterator(self.name, batch_size=PAGE * 10, filter="", output_fields=["id"])
+            it = self.c.query_iterator(self.name, batch_size=PAGE * 10, filter=_filter(None, None, self.seq),
+                                       output_fields=["id"])
             try:
                 while True:
                     batch = it.next()
@@ -183,7 +215,7 @@ class MilvusCollection:
             yield [got[j] for j in page]
 
     def search(self, data, field: str, k: int, allowed, docs=None) -> list[dict]:
-        flt = _filter(allowed, docs)
+        flt = _filter(allowed, docs, self.seq)
         res = self.c.search(self.name, data=data, anns_field=field, limit=k, filter=flt, output_fields=["id"])
         return list(res[0]) if res else []
 
@@ -252,18 +284,46 @@ class MilvusKeywordIndex:
         pass
 
 
-def write_marker(vdir: Path, uri: str, name: str) -> None:
-    """Record a version's collection before creating it, so a crash can be cleaned up."""
-    (vdir / MARKER).write_text(json.dumps({"uri": uri, "collection": name}))
+def write_marker(vdir: Path, uri: str, name: str, seq: int = 1, gc: Iterable[int] = ()) -> None:
+    """Record a version's collection, sequence number and the chunk rows it removes, before
+    touching the collection, so that a crash can be cleaned up or finished."""
+    tmp = vdir / (MARKER + ".tmp")
+    tmp.write_text(json.dumps({"uri": uri, "collection": name, "seq": int(seq),
+                               "gc": [int(i) for i in gc]}))
+    tmp.replace(vdir / MARKER)
 
 
-def drop_marked(vdir: Path) -> None:
-    """Drop the collection named by a version dir's marker (best effort)."""
+def read_marker(vdir: Path) -> dict | None:
     try:
         m = json.loads((vdir / MARKER).read_text())
     except (OSError, ValueError):
+        return None
+    m.setdefault("seq", 1)
+    m.setdefault("gc", [])
+    return m
+
+
+def finish_gc(vdir: Path) -> None:
+    """Delete the rows a committed version removed, if a crash left that undone (idempotent)."""
+    m = read_marker(vdir)
+    if not m or not m["gc"]:
+        return
+    coll = MilvusCollection.open(m["uri"], m["collection"])
+    coll.delete_ids(m["gc"])
+    write_marker(vdir, m["uri"], m["collection"], m["seq"], ())
+
+
+def release(vdir: Path, committed: bool, shared: bool) -> None:
+    """Give up what a version dir holds in Milvus (best effort): drop its collection when no
+    other version uses it; else, for a build that never committed, delete its rows."""
+    m = read_marker(vdir)
+    if not m:
         return
     try:
-        client(m["uri"]).drop_collection(m["collection"])
+        c = client(m["uri"])
+        if not shared:
+            c.drop_collection(m["collection"])
+        elif not committed:
+            c.delete(m["collection"], filter=f"born >= {int(m['seq'])}")
     except Exception:
         pass

@@ -11,8 +11,10 @@ Layout::
         store.sqlite          documents (with cleaned text), chunks, facts
 
 With the Milvus backend (``manifest.backend == "milvus"``) vectors.faiss and keyword/ are
-replaced by one collection ``reportqa_<version>`` at ``manifest.milvus_uri`` (see index/milvus.py);
-versions/<name>/milvus.json names it so that garbage collection can drop it.
+replaced by one long-lived collection at ``manifest.milvus_uri`` that successive versions share;
+version ``manifest.seq`` sees its rows ``born <= seq`` (see index/milvus.py).
+versions/<name>/milvus.json names the collection, so that garbage collection drops it once no
+version uses it, and the rows the version removed, so that a crash mid-way can be finished.
 
 A writer builds a new version aside and then swaps CURRENT with os.replace, so a
 reader always sees one whole version and a crash mid-write leaves the old one live.
@@ -52,11 +54,13 @@ class Manifest:
     backend: str = "faiss"  # "faiss" (files in the version dir) or "milvus"
     milvus_uri: str = ""  # milvus-lite file (relative to the index dir) or http://host:19530
     collection: str = ""
+    seq: int = 0  # Milvus: this version sees the collection's rows with born <= seq
+    next_id: int = 0  # Milvus: the next free chunk id (ids are never reused within a collection)
 
     def to_json(self) -> str:
         data = dict(self.__dict__)
         if self.backend == "faiss":  # FAISS manifests stay exactly as before the Milvus backend
-            for k in ("backend", "milvus_uri", "collection"):
+            for k in ("backend", "milvus_uri", "collection", "seq", "next_id"):
                 data.pop(k)
         return json.dumps(data, ensure_ascii=False, indent=1)
 
@@ -104,7 +108,8 @@ def _open_parts(root: Path, vdir: Path, manifest: Manifest):
     if manifest.backend == "milvus":
         from . import milvus
 
-        coll = milvus.MilvusCollection.open(milvus.resolve_uri(root, manifest.milvus_uri), manifest.collection)
+        coll = milvus.MilvusCollection.open(milvus.resolve_uri(root, manifest.milvus_uri),
+                                            manifest.collection, manifest.seq)
         return milvus.MilvusVectorIndex(coll), milvus.MilvusKeywordIndex(coll)
     if manifest.backend != "faiss":
         raise IndexMismatch(f"index backend {manifest.backend!r} is not supported; {FIX}")
@@ -142,9 +147,13 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
         ids = np.sort(np.asarray(store.chunk_ids(), dtype=np.int64))
         if vectors.dim != manifest.dim:
             raise IndexMismatch(f"vector file has dimension {vectors.dim}, manifest says {manifest.dim}; {FIX}")
-        if (nchunks != manifest.chunks or len(vectors) != nchunks or len(keyword) != nchunks
-                or not np.array_equal(np.sort(vectors.ids()), ids)
-                or not np.array_equal(np.sort(keyword.ids()), ids)):
+        if manifest.backend == "milvus":
+            agree = _milvus_parts_agree(vdir, vectors, nchunks, manifest)
+        else:
+            agree = (nchunks == manifest.chunks and len(vectors) == nchunks and len(keyword) == nchunks
+                     and np.array_equal(np.sort(vectors.ids()), ids)
+                     and np.array_equal(np.sort(keyword.ids()), ids))
+        if not agree:
             raise IndexCorrupt(f"index parts disagree (store {nchunks} chunks, vectors {len(vectors)}, "
                                f"keywords {len(keyword)}, manifest {manifest.chunks}); {FIX}")
     except IndexCorrupt as exc:
@@ -156,6 +165,17 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
         store.close()
         raise
     return Index(root, name, manifest, store, vectors, keyword)
+
+
+def _milvus_parts_agree(vdir: Path, vectors, nchunks: int, manifest: Manifest) -> bool:
+    """Counts only: listing every id of a collection of 10^7 rows at each load is too slow.
+
+    Rows of removed chunks whose deletion a crash interrupted (the marker's ``gc``) may still
+    be there; they are tolerated because the engine drops ids its store does not hold."""
+    from . import milvus
+
+    pending = len((milvus.read_marker(vdir) or {}).get("gc", []))
+    return nchunks == manifest.chunks and nchunks <= len(vectors) <= nchunks + pending
 
 
 @contextmanager
@@ -219,16 +239,29 @@ def commit(root: Path, vdir: Path) -> None:
     keep = {vdir.name, previous}
     for d in (root / "versions").iterdir():
         if d.name not in keep:
-            _remove_version(d)
+            _remove_version(d, committed=True)
 
 
-def _remove_version(d: Path) -> None:
-    """Delete a version dir and, for the Milvus backend, its collection."""
-    if (d / "milvus.json").exists():
+def _remove_version(d: Path, committed: bool = False) -> None:
+    """Delete a version dir; for the Milvus backend, also its collection when no other version
+    uses it, or the rows of a build that never committed."""
+    from . import milvus
+
+    m = milvus.read_marker(d)
+    if m is not None:
+        others = [milvus.read_marker(o) for o in d.parent.iterdir() if o != d and o.is_dir()]
+        shared = any(o and o["collection"] == m["collection"] and o["uri"] == m["uri"] for o in others)
+        milvus.release(d, committed, shared)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def finish_pending(root: Path) -> None:
+    """Finish what a crash between commit and clean-up left undone (call under the writer lock)."""
+    live = current_version(root)
+    if live is not None and (_version_dir(root, live) / "milvus.json").exists():
         from . import milvus
 
-        milvus.drop_marked(d)
-    shutil.rmtree(d, ignore_errors=True)
+        milvus.finish_gc(_version_dir(root, live))
 
 
 def discard_stale(root: Path) -> None:

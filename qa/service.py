@@ -64,5 +64,10 @@ class Service:
         return self.engine().ask(question, history=history, filters=filters)
 
     def ingest(self, paths, overrides=None, progress=None, rebuild=False, remove=()):
+        """Ingest files or folders; every file's result, once all are committed."""
+        return [r for batch in self.ingest_batches(paths, overrides, progress, rebuild, remove) for r in batch]
+
+    def ingest_batches(self, paths, overrides=None, progress=None, rebuild=False, remove=()):
+        """Ingest like ``ingest``, yielding each committed batch's results as it lands."""
         ing = make_ingester(self.settings, self.embedder, overrides, progress)
-        return ing.run(paths, remove=remove, rebuild=rebuild)
+        return ing.run_batches(paths, remove=remove, rebuild=rebuild)

@@ -75,14 +75,15 @@ def cmd_ingest(args, settings: Settings) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     for p in missing:
         print(f"failed   {p}: no such file or directory", file=sys.stderr)
-    results = _service(settings).ingest([Path(p) for p in args.paths if Path(p).exists()], overrides,
-                                        _progress(), rebuild=args.rebuild)
-    for r in results:
-        detail = f"{r.chunks} chunks" if r.status in ("ok", "skipped") else r.message
-        print(f"{r.status:<8} {r.doc}: {detail}")
-    n_ok = sum(r.status == "ok" for r in results)
-    n_skip = sum(r.status == "skipped" for r in results)
-    n_fail = sum(r.status == "failed" for r in results) + len(missing)
+    batches = _service(settings).ingest_batches([Path(p) for p in args.paths if Path(p).exists()], overrides,
+                                                _progress(), rebuild=args.rebuild)
+    counts = {"ok": 0, "skipped": 0, "failed": len(missing)}
+    for batch in batches:  # printed as each batch commits: no list of every file's result
+        for r in batch:
+            detail = f"{r.chunks} chunks" if r.status in ("ok", "skipped") else r.message
+            print(f"{r.status:<8} {r.doc}: {detail}", flush=True)
+            counts[r.status] = counts.get(r.status, 0) + 1
+    n_ok, n_skip, n_fail = counts["ok"], counts["skipped"], counts["failed"]
     print(f"{n_ok} ingested, {n_skip} unchanged, {n_fail} failed -> {settings.index_dir}")
     return 1 if n_fail else 0
 

@@ -135,8 +135,9 @@ def test_incremental_remove_reload(backend, tmp_path):
     if backend == "milvus":
         from index import milvus
 
-        names = milvus.client(str(root / "milvus.db")).list_collections()
-        assert f"reportqa_{v1}" not in names and f"reportqa_{v3}" in names
+        # one long-lived collection, and after clean-up it holds exactly the live chunks
+        assert milvus.client(str(root / "milvus.db")).list_collections() == [f"reportqa_{v1}"]
+        assert _all_rows(root) == repo.load(root, "hash", backend=backend).manifest.chunks
     # a fresh service (reload) answers from the new version
     ans = _service(root, backend).ask(f"{target.name.split('_')[0]}")
     assert ans is not None
@@ -195,3 +196,120 @@ def test_shared_answers_identical(tmp_path):
     diffs = [(q.get("id"), _key(f), _key(m)) for q, f, m in zip(gold, answers["faiss"], answers["milvus"])
              if _key(f) != _key(m)]
     assert not diffs, diffs[:5]
+
+
+# ---------------------------------------------------------------- Milvus: one long-lived collection
+
+def _all_rows(root: Path) -> int:
+    """Rows in the index's collection, whatever version they belong to."""
+    from index import milvus
+
+    m = repo.load(root, "hash", backend="milvus").manifest
+    c = milvus.client(str(root / "milvus.db"))
+    return int(c.query(m.collection, filter="", output_fields=["count(*)"])[0]["count(*)"])
+
+
+def _milvus_corpus(tmp_path: Path) -> tuple[Path, Path, Service]:
+    docs = tmp_path / "docs"
+    shutil.copytree(DEMO, docs)
+    root = tmp_path / "index"
+    svc = _service(root, "milvus")
+    assert all(r.status == "ok" for r in svc.ingest([docs]))
+    return docs, root, svc
+
+
+def _touch(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\n本学年另收到补充申请3项。\n", encoding="utf-8")
+
+
+def _answers(root: Path) -> list:
+    svc = _service(root, "milvus")
+    return [_key(asdict(svc.ask(q["question"]))) for q in _rows(DEMO_QA)[:12]]
+
+
+def test_milvus_commit_inserts_only_the_changed_report(tmp_path, monkeypatch):
+    from index import milvus
+
+    docs, root, svc = _milvus_corpus(tmp_path)
+    before = repo.load(root, "hash", backend="milvus").manifest
+    inserted = []
+    real = milvus.MilvusCollection.insert
+    monkeypatch.setattr(milvus.MilvusCollection, "insert", lambda self, rows: (inserted.extend(rows), real(self, rows)))
+    target = sorted(docs.iterdir())[0]
+    _touch(target)
+    assert [r.doc for r in svc.ingest([docs]) if r.status == "ok"] == [target.name]
+    idx = repo.load(root, "hash", backend="milvus")
+    try:
+        new_ids = idx.store.chunk_ids_where([target.name])
+        assert sorted(r["id"] for r in inserted) == sorted(new_ids)  # nothing else was copied
+        assert {r["born"] for r in inserted} == {before.seq + 1} == {idx.manifest.seq}
+        assert min(new_ids) >= before.next_id  # ids are never reused
+        assert idx.manifest.collection == before.collection
+        assert _all_rows(root) == idx.manifest.chunks  # the old rows of the report are gone
+    finally:
+        idx.close()
+
+
+def test_milvus_crash_mid_build_is_invisible_then_cleaned(tmp_path, monkeypatch):
+    docs, root, svc = _milvus_corpus(tmp_path)
+    live, expected = repo.current_version(root), _answers(root)
+    chunks = repo.load(root, "hash", backend="milvus").manifest.chunks
+
+    def crash(*a, **k):
+        raise RuntimeError("killed while writing the manifest")
+
+    # a writer killed after inserting its rows: no manifest, no commit, no clean-up ran
+    monkeypatch.setattr(repo, "write_version", crash)
+    monkeypatch.setattr(repo, "_remove_version", lambda d, committed=False: None)
+    touched = sorted(docs.iterdir())[:3]
+    originals = [f.read_bytes() for f in touched]
+    for f in touched:
+        _touch(f)
+    with pytest.raises(RuntimeError, match="killed"):
+        svc.ingest([docs])
+    monkeypatch.undo()
+    for f, data in zip(touched[1:], originals[1:]):  # the next run changes less than the dead one
+        f.write_bytes(data)
+    assert repo.current_version(root) == live
+    assert _all_rows(root) > chunks  # the dead build's rows are in the collection ...
+    idx = repo.load(root, "hash", backend="milvus")
+    assert len(idx.vectors) == len(idx.keyword) == chunks  # ... but not in the live version
+    idx.close()
+    assert _answers(root) == expected
+    # the next writer removes them before it adds its own
+    res = svc.ingest([docs])
+    assert [r.doc for r in res if r.status == "ok"] == [touched[0].name]
+    assert _all_rows(root) == repo.load(root, "hash", backend="milvus").manifest.chunks
+
+
+def test_milvus_crash_between_commit_and_cleanup_is_finished(tmp_path, monkeypatch):
+    from index import milvus
+
+    docs, root, svc = _milvus_corpus(tmp_path)
+    gone = sorted(docs.iterdir())[1].name
+    monkeypatch.setattr(milvus, "finish_gc", lambda vdir: None)  # killed right after the commit
+    svc.ingest([], remove=[gone])
+    monkeypatch.undo()
+    idx = repo.load(root, "hash", backend="milvus")  # the leftover rows are tolerated
+    chunks, vdir = idx.manifest.chunks, root / "versions" / idx.version
+    idx.close()
+    assert _all_rows(root) > chunks and milvus.read_marker(vdir)["gc"]
+    ans = _service(root, "milvus").ask("收到多少项信息公开申请？")
+    assert all(c.doc != gone for c in ans.citations)
+    svc.ingest([])  # any next writer finishes the deletion
+    assert _all_rows(root) == chunks and milvus.read_marker(vdir)["gc"] == []
+
+
+def test_milvus_rebuild_makes_a_new_collection_and_drops_the_old_later(tmp_path):
+    from index import milvus
+
+    docs, root, svc = _milvus_corpus(tmp_path)
+    first = repo.load(root, "hash", backend="milvus").manifest.collection
+    svc.ingest([docs], rebuild=True)
+    second = repo.load(root, "hash", backend="milvus").manifest.collection
+    c = milvus.client(str(root / "milvus.db"))
+    assert second != first and sorted(c.list_collections()) == sorted([first, second])  # previous kept
+    _touch(sorted(docs.iterdir())[0])
+    svc.ingest([docs])
+    assert c.list_collections() == [second]  # no version uses the first one any more
+    assert _all_rows(root) == repo.load(root, "hash", backend="milvus").manifest.chunks

@@ -233,3 +233,29 @@ def test_batched_commits_resume_after_a_crash(tmp_path):
     svc = Service(settings, HashEmbedder())
     assert len(svc.engine().docs) == 10 and svc.ask(QUESTION).value == "5"
     assert len(list((tmp_path / "ix" / "versions").iterdir())) <= 2
+
+
+def test_walk_streams_in_sorted_path_order(tmp_path):
+    """walk() lists one folder at a time yet gives the order of sorting every path, skipping
+    hidden entries and sidecar manifests."""
+    from index.ingest import walk
+
+    for rel in ["b.txt", "b/x.txt", "a/z.txt", "a/.hidden/y.txt", ".h.txt", "c/d/e.txt",
+                "manifest.jsonl", "c/README.md", "c/a.pdf"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    got = [p.relative_to(tmp_path).as_posix() for p in walk([tmp_path])]
+    assert got == ["a/z.txt", "b/x.txt", "b.txt", "c/a.pdf", "c/d/e.txt"]
+    it = walk([tmp_path])
+    assert next(it).name == "z.txt"  # a generator: nothing past the first folder was needed
+
+
+def test_ingest_batches_are_yielded_as_they_commit(tmp_path):
+    settings = Settings(index_dir=tmp_path / "ix", model="hash", commit_every=4)
+    svc = Service(settings, HashEmbedder())
+    batches = svc.ingest_batches([DEMO])
+    first = next(batches)
+    assert [r.status for r in first] == ["ok"] * 4
+    assert repo.exists(tmp_path / "ix")  # the first batch is live before the rest is read
+    assert [len(b) for b in batches] == [4, 2]
+    assert len(Service(settings, HashEmbedder()).engine().docs) == 10
