@@ -249,10 +249,17 @@ class Ingester:
 
     def _build(self, live, changed: dict[str, Parsed], drop: list[str], rebuild: bool) -> None:
         vdir = repo.new_version_dir(self.root)
+        target = None
         try:
-            if live is not None and not rebuild:
-                shutil.copyfile(live.store.path, vdir / "store.sqlite")
-            store = ChunkStore(vdir / "store.sqlite")
+            if self.opts.backend == "milvus":
+                target = self._milvus_target(vdir, live, rebuild)
+                store = ChunkStore(self.root / target.store, seq=target.seq)
+                if target.live_seq:
+                    store.recover(target.live_seq)  # rows of a build that crashed before ours
+            else:
+                if live is not None and not rebuild:
+                    shutil.copyfile(live.store.path, vdir / "store.sqlite")
+                store = ChunkStore(vdir / "store.sqlite")
             removed: set[int] = set()
             for name in list(changed) + drop:
                 removed.update(store.delete_document(name))
@@ -270,9 +277,13 @@ class Ingester:
                 if self.enrich is not None:
                     store.put_facts(name, self.enrich(p.doc, p.text, chunks))
                 new_chunks.extend(chunks)
+            if target is not None:  # the rows to delete after the commit, recorded before it
+                from . import milvus
+
+                milvus.write_marker(vdir, target.uri, target.collection, target.store, target.seq, sorted(removed))
             store.commit()
-            if self.opts.backend == "milvus":
-                self._build_milvus(vdir, live, store, removed, new_chunks, rebuild, next_id)
+            if target is not None:
+                self._build_milvus(vdir, target, store, new_chunks, next_id)
             else:
                 self._build_faiss(vdir, live, store, removed, new_chunks, rebuild)
         except BaseException:
@@ -310,37 +321,55 @@ class Ingester:
         repo.write_version(vdir, manifest, vectors, keyword)
         repo.commit(self.root, vdir)
 
-    def _build_milvus(self, vdir: Path, live, store: ChunkStore, removed: set[int],
-                      new_chunks: list[Chunk], rebuild: bool, next_id: int) -> None:
-        """The Milvus half of _build: insert the new chunks into the live collection (a new one
-        for a first ingest or a rebuild), commit, then delete the removed chunks' rows."""
+    def _milvus_target(self, vdir: Path, live, rebuild: bool) -> "_MilvusTarget":
+        """Where a Milvus build writes: the live collection and store at the next sequence number,
+        or, for a first ingest or a rebuild, new ones named after this version."""
         from . import milvus
 
         uri = milvus.resolve_uri(self.root, self.opts.milvus_uri)
         if live is not None and not rebuild:
-            name, seq = live.manifest.collection, live.manifest.seq + 1
-            gc = sorted(removed)
-            milvus.write_marker(vdir, uri, name, seq, gc)  # first: a crash can be undone by seq
-            coll = milvus.MilvusCollection.open(uri, name)
-            coll.delete_born_after(live.manifest.seq)  # rows of a build that crashed before ours
-        else:
-            name, seq, gc = milvus.collection_name(vdir.name), 1, []
-            milvus.write_marker(vdir, uri, name, seq)  # before the collection exists: a crash can drop it
-            coll = milvus.MilvusCollection.create(uri, name, self.embedder.dim)
+            m = live.manifest
+            t = _MilvusTarget(uri, m.collection, m.store, m.seq + 1, m.seq)
+            milvus.write_marker(vdir, uri, t.collection, t.store, t.seq)  # first: a crash can be undone by seq
+            milvus.MilvusCollection.open(uri, t.collection).delete_born_after(m.seq)
+            return t
+        t = _MilvusTarget(uri, milvus.collection_name(vdir.name), f"stores/{vdir.name}.sqlite", 1, 0)
+        milvus.write_marker(vdir, uri, t.collection, t.store, t.seq)  # before they exist: a crash can drop them
+        (self.root / "stores").mkdir(exist_ok=True)
+        milvus.MilvusCollection.create(uri, t.collection, self.embedder.dim)
+        return t
+
+    def _build_milvus(self, vdir: Path, target: "_MilvusTarget", store: ChunkStore,
+                      new_chunks: list[Chunk], next_id: int) -> None:
+        """The Milvus half of _build: insert the new chunks' rows, then commit (the removed rows
+        are deleted after the commit, by _build)."""
+        from . import milvus
+
+        coll = milvus.MilvusCollection.open(target.uri, target.collection)
         bs = max(1, self.opts.batch_size) * 64  # same slices as the FAISS path
         for i in self.progress(range(0, len(new_chunks), bs), desc="embedding", unit="batch"):
             part = new_chunks[i:i + bs]
             vecs = self.embedder.embed([embed_text(c) for c in part])
-            coll.insert([_row(c, v, seq) for c, v in zip(part, vecs)])
+            coll.insert([_row(c, v, target.seq) for c, v in zip(part, vecs)])
         ndocs, nchunks = store.counts()
         store.close()
         manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
                                  chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
                                  docs=ndocs, chunks=nchunks, created=time.time(), backend="milvus",
-                                 milvus_uri=milvus.stored_uri(self.root, uri), collection=name,
-                                 seq=seq, next_id=next_id)
+                                 milvus_uri=milvus.stored_uri(self.root, target.uri),
+                                 collection=target.collection, seq=target.seq, next_id=next_id,
+                                 store=target.store)
         repo.write_version(vdir, manifest, milvus.MilvusVectorIndex(coll), milvus.MilvusKeywordIndex(coll))
         repo.commit(self.root, vdir)
+
+
+@dataclass(frozen=True)
+class _MilvusTarget:
+    uri: str
+    collection: str
+    store: str  # relative to the index dir
+    seq: int  # the version being built
+    live_seq: int  # the live version's (0: none, a new collection and store)
 
 
 def _row(c: Chunk, vec, born: int) -> dict:

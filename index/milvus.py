@@ -284,13 +284,18 @@ class MilvusKeywordIndex:
         pass
 
 
-def write_marker(vdir: Path, uri: str, name: str, seq: int = 1, gc: Iterable[int] = ()) -> None:
-    """Record a version's collection, sequence number and the chunk rows it removes, before
-    touching the collection, so that a crash can be cleaned up or finished."""
+def write_marker(vdir: Path, uri: str, name: str, store: str, seq: int = 1, gc: Iterable[int] = ()) -> None:
+    """Record a version's collection, store (a path relative to the index dir), sequence number
+    and the chunk rows it removes, before touching them, so that a crash can be undone or finished."""
     tmp = vdir / (MARKER + ".tmp")
-    tmp.write_text(json.dumps({"uri": uri, "collection": name, "seq": int(seq),
+    tmp.write_text(json.dumps({"uri": uri, "collection": name, "store": store, "seq": int(seq),
                                "gc": [int(i) for i in gc]}))
     tmp.replace(vdir / MARKER)
+
+
+def store_path(vdir: Path, marker: dict) -> Path:
+    """The shared store a version dir's marker names (the index dir is two levels up)."""
+    return vdir.parent.parent / marker["store"]
 
 
 def read_marker(vdir: Path) -> dict | None:
@@ -300,22 +305,34 @@ def read_marker(vdir: Path) -> dict | None:
         return None
     m.setdefault("seq", 1)
     m.setdefault("gc", [])
+    m.setdefault("store", "")
     return m
 
 
 def finish_gc(vdir: Path) -> None:
-    """Delete the rows a committed version removed, if a crash left that undone (idempotent)."""
+    """After a commit: delete the collection rows the version removed, and the store rows that
+    neither it nor the previous version can see (idempotent: a crash here is finished later)."""
+    from .store import ChunkStore
+
     m = read_marker(vdir)
-    if not m or not m["gc"]:
+    if not m:
         return
-    coll = MilvusCollection.open(m["uri"], m["collection"])
-    coll.delete_ids(m["gc"])
-    write_marker(vdir, m["uri"], m["collection"], m["seq"], ())
+    if m["gc"]:
+        MilvusCollection.open(m["uri"], m["collection"]).delete_ids(m["gc"])
+        write_marker(vdir, m["uri"], m["collection"], m["store"], m["seq"], ())
+    if m["store"] and store_path(vdir, m).exists():
+        st = ChunkStore(store_path(vdir, m), seq=m["seq"])
+        try:
+            st.purge(m["seq"] - 1)
+        finally:
+            st.close()
 
 
 def release(vdir: Path, committed: bool, shared: bool) -> None:
     """Give up what a version dir holds in Milvus (best effort): drop its collection when no
     other version uses it; else, for a build that never committed, delete its rows."""
+    from .store import ChunkStore
+
     m = read_marker(vdir)
     if not m:
         return
@@ -327,3 +344,16 @@ def release(vdir: Path, committed: bool, shared: bool) -> None:
             c.delete(m["collection"], filter=f"born >= {int(m['seq'])}")
     except Exception:
         pass
+    if not m["store"]:
+        return
+    path = store_path(vdir, m)
+    if not shared:
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            p.unlink(missing_ok=True)
+    elif not committed and path.exists():
+        try:
+            st = ChunkStore(path, seq=m["seq"])
+            st.recover(m["seq"] - 1)
+            st.close()
+        except Exception:
+            pass

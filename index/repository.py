@@ -10,11 +10,13 @@ Layout::
         keyword/              BM25 (bm25s) over jieba tokens, plus its chunk ids
         store.sqlite          documents (with cleaned text), chunks, facts
 
-With the Milvus backend (``manifest.backend == "milvus"``) vectors.faiss and keyword/ are
-replaced by one long-lived collection at ``manifest.milvus_uri`` that successive versions share;
-version ``manifest.seq`` sees its rows ``born <= seq`` (see index/milvus.py).
-versions/<name>/milvus.json names the collection, so that garbage collection drops it once no
-version uses it, and the rows the version removed, so that a crash mid-way can be finished.
+With the Milvus backend (``manifest.backend == "milvus"``) a commit writes only what changed:
+vectors.faiss and keyword/ are replaced by one long-lived collection at ``manifest.milvus_uri``,
+and the store by a versioned SQLite file ``INDEX_DIR/stores/<first version>.sqlite``, both shared
+by successive versions; version ``manifest.seq`` sees the rows born at or before it and not yet
+removed (see index/milvus.py and index/store.py). versions/<name>/milvus.json names the
+collection and store, so that garbage collection drops them once no version uses them, and the
+rows the version removed, so that a crash mid-way can be finished.
 
 A writer builds a new version aside and then swaps CURRENT with os.replace, so a
 reader always sees one whole version and a crash mid-write leaves the old one live.
@@ -56,11 +58,12 @@ class Manifest:
     collection: str = ""
     seq: int = 0  # Milvus: this version sees the collection's rows with born <= seq
     next_id: int = 0  # Milvus: the next free chunk id (ids are never reused within a collection)
+    store: str = ""  # Milvus: the shared versioned store, relative to the index dir
 
     def to_json(self) -> str:
         data = dict(self.__dict__)
         if self.backend == "faiss":  # FAISS manifests stay exactly as before the Milvus backend
-            for k in ("backend", "milvus_uri", "collection", "seq", "next_id"):
+            for k in ("backend", "milvus_uri", "collection", "seq", "next_id", "store"):
                 data.pop(k)
         return json.dumps(data, ensure_ascii=False, indent=1)
 
@@ -138,18 +141,21 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
                             f"rebuild it with `reportqa ingest --rebuild --backend {backend}` "
                             f"or choose --backend {manifest.backend}")
     try:
-        store = ChunkStore(vdir / "store.sqlite", readonly=True)
+        if manifest.backend == "milvus":
+            store = ChunkStore(root / manifest.store, readonly=True, seq=manifest.seq)
+        else:
+            store = ChunkStore(vdir / "store.sqlite", readonly=True)
     except IndexCorrupt as exc:
         raise IndexCorrupt(f"{exc}; {FIX}") from exc
     try:
         vectors, keyword = _open_parts(root, vdir, manifest)
         ndocs, nchunks = store.counts()
-        ids = np.sort(np.asarray(store.chunk_ids(), dtype=np.int64))
         if vectors.dim != manifest.dim:
             raise IndexMismatch(f"vector file has dimension {vectors.dim}, manifest says {manifest.dim}; {FIX}")
         if manifest.backend == "milvus":
             agree = _milvus_parts_agree(vdir, vectors, nchunks, manifest)
         else:
+            ids = np.sort(np.asarray(store.chunk_ids(), dtype=np.int64))
             agree = (nchunks == manifest.chunks and len(vectors) == nchunks and len(keyword) == nchunks
                      and np.array_equal(np.sort(vectors.ids()), ids)
                      and np.array_equal(np.sort(keyword.ids()), ids))
@@ -212,14 +218,15 @@ def _fsync_dir(path: Path) -> None:
 def write_version(vdir: Path, manifest: Manifest, vectors: VectorIndex, keyword: KeywordIndex) -> None:
     """Write the vector and keyword parts and the manifest of a built version (store is already there).
 
-    Milvus parts live in their collection; their ``save`` flushes it and writes no file.
+    Milvus parts live in their collection; their ``save`` flushes it and writes no file, and
+    their store is a shared SQLite file whose own commit made it durable.
     """
     vectors.save(vdir / "vectors.faiss")
     keyword.save(vdir / "keyword")
     (vdir / "manifest.json").write_text(manifest.to_json())
     parts = [vdir / "vectors.faiss", vdir / "manifest.json", vdir / "store.sqlite"]
     if manifest.backend != "faiss":
-        parts = [vdir / "manifest.json", vdir / "store.sqlite"]
+        parts = [vdir / "manifest.json"]
     for p in parts:
         with open(p, "rb") as fh:
             os.fsync(fh.fileno())

@@ -1,4 +1,11 @@
-"""SQLite chunk store: documents (with cleaned full text), chunks and extracted facts."""
+"""SQLite chunk store: documents (with cleaned full text), chunks and extracted facts.
+
+Two layouts. A *plain* store (``seq=None``) is one index version's own file, copied and edited
+by the next writer. A *versioned* store (``seq=N``) is shared by successive versions, as the
+Milvus backend's long-lived collection is: every row carries ``born`` (the version that added
+it) and ``died`` (the version that removed it, 0 while live), and version N sees the rows with
+``born <= N and (died = 0 or died > N)``. A commit then writes only what changed.
+"""
 from __future__ import annotations
 
 import json
@@ -22,14 +29,35 @@ CREATE TABLE IF NOT EXISTS facts (
   doc TEXT, name TEXT, value TEXT, start INTEGER, "end" INTEGER, quote TEXT, extra TEXT);
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc);
 """
+_VERSIONED_SCHEMA = """
+PRAGMA journal_mode=WAL;
+CREATE TABLE IF NOT EXISTS docs (
+  doc TEXT, born INTEGER NOT NULL, died INTEGER NOT NULL DEFAULT 0, institution TEXT, year TEXT,
+  period TEXT, period_norm TEXT, published TEXT, format TEXT, sha256 TEXT, chars INTEGER,
+  chunks INTEGER, title TEXT, source TEXT, text TEXT, pages TEXT, PRIMARY KEY (doc, born));
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY, born INTEGER NOT NULL, died INTEGER NOT NULL DEFAULT 0, doc TEXT,
+  institution TEXT, year TEXT, section TEXT, start INTEGER, "end" INTEGER, page INTEGER, text TEXT,
+  tokens TEXT);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc);
+CREATE TABLE IF NOT EXISTS facts (
+  doc TEXT, born INTEGER NOT NULL, died INTEGER NOT NULL DEFAULT 0, name TEXT, value TEXT,
+  start INTEGER, "end" INTEGER, quote TEXT, extra TEXT);
+CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc);
+"""
+_TABLES = ("docs", "chunks", "facts")
 _DOC_FIELDS = [f.name for f in fields(Document)]
 
 
 class ChunkStore:
-    """Documents, chunks and facts of one index version."""
+    """Documents, chunks and facts of one index version (``seq``: as seen by version ``seq`` of
+    a versioned store; a writer adds rows born ``seq`` and marks removed rows died ``seq``)."""
 
-    def __init__(self, path: Path, readonly: bool = False):
-        self.path = path
+    def __init__(self, path: Path, readonly: bool = False, seq: int | None = None):
+        self.path, self.seq = path, seq
+        self._born = [] if seq is None else [int(seq)]
+        # the visibility condition, always with a leading "AND" so it can follow any WHERE
+        self._vis = "" if seq is None else f" AND born <= {int(seq)} AND (died = 0 OR died > {int(seq)})"
         if readonly:
             if not path.exists():
                 raise IndexCorrupt(f"chunk store {path.name} is missing")
@@ -37,7 +65,7 @@ class ChunkStore:
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
             self._db = sqlite3.connect(str(path), check_same_thread=False)
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA if seq is None else _VERSIONED_SCHEMA)
         try:
             self._db.execute("SELECT count(*) FROM chunks").fetchone()
         except sqlite3.DatabaseError as exc:
@@ -52,34 +80,50 @@ class ChunkStore:
     # documents -----------------------------------------------------------------
     def put_document(self, doc: Document, text: str, pages: list[tuple[int, int]]) -> None:
         row = asdict(doc)
+        cols = _DOC_FIELDS + ["text", "pages"] + (["born"] if self._born else [])
         self._db.execute(
-            f"INSERT OR REPLACE INTO docs ({', '.join(_DOC_FIELDS)}, text, pages) VALUES "
-            f"({', '.join('?' for _ in _DOC_FIELDS)}, ?, ?)",
-            [row[k] for k in _DOC_FIELDS] + [text, json.dumps(pages)])
+            f"INSERT OR REPLACE INTO docs ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [row[k] for k in _DOC_FIELDS] + [text, json.dumps(pages)] + self._born)
 
     def documents(self) -> list[Document]:
-        cur = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM docs ORDER BY doc")
+        cur = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM docs WHERE 1{self._vis} ORDER BY doc")
         return [Document(*r) for r in cur.fetchall()]
 
     def document(self, doc: str) -> Document | None:
-        r = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM docs WHERE doc=?", (doc,)).fetchone()
+        r = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM docs WHERE doc=?{self._vis}", (doc,)).fetchone()
         return Document(*r) if r else None
 
     def text(self, doc: str) -> str:
-        r = self._db.execute("SELECT text FROM docs WHERE doc=?", (doc,)).fetchone()
+        r = self._db.execute(f"SELECT text FROM docs WHERE doc=?{self._vis}", (doc,)).fetchone()
         return r[0] if r else ""
 
     def pages(self, doc: str) -> list[tuple[int, int]]:
-        r = self._db.execute("SELECT pages FROM docs WHERE doc=?", (doc,)).fetchone()
+        r = self._db.execute(f"SELECT pages FROM docs WHERE doc=?{self._vis}", (doc,)).fetchone()
         return [tuple(p) for p in json.loads(r[0])] if r and r[0] else []
 
     def delete_document(self, doc: str) -> list[int]:
         """Remove a document with its chunks and facts; returns the removed chunk ids."""
-        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE doc=?", (doc,))]
-        self._db.execute("DELETE FROM chunks WHERE doc=?", (doc,))
-        self._db.execute("DELETE FROM facts WHERE doc=?", (doc,))
-        self._db.execute("DELETE FROM docs WHERE doc=?", (doc,))
+        ids = [r[0] for r in self._db.execute(f"SELECT id FROM chunks WHERE doc=?{self._vis}", (doc,))]
+        for table in _TABLES:
+            if self.seq is None:
+                self._db.execute(f"DELETE FROM {table} WHERE doc=?", (doc,))
+            else:  # older versions may still be read: mark, and purge() once none can see it
+                self._db.execute(f"UPDATE {table} SET died=? WHERE doc=?{self._vis}", (self.seq, doc))
         return ids
+
+    # versioned stores ------------------------------------------------------------
+    def recover(self, live: int) -> None:
+        """Undo what writers after version ``live`` left: a build that crashed before its commit."""
+        for table in _TABLES:
+            self._db.execute(f"DELETE FROM {table} WHERE born > ?", (int(live),))
+            self._db.execute(f"UPDATE {table} SET died = 0 WHERE died > ?", (int(live),))
+        self._db.commit()
+
+    def purge(self, oldest: int) -> None:
+        """Delete the rows no version from ``oldest`` on can see (removed at or before it)."""
+        for table in _TABLES:
+            self._db.execute(f"DELETE FROM {table} WHERE died != 0 AND died <= ?", (int(oldest),))
+        self._db.commit()
 
     # chunks --------------------------------------------------------------------
     def next_chunk_id(self) -> int:
@@ -87,18 +131,19 @@ class ChunkStore:
         return (r[0] or 0) + 1
 
     def put_chunks(self, chunks: list[Chunk], tokens: list[list[str]]) -> None:
+        born = ", born" if self._born else ""
         self._db.executemany(
-            'INSERT INTO chunks (id, doc, institution, year, section, start, "end", page, text, tokens) '
-            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            f'INSERT INTO chunks (id, doc, institution, year, section, start, "end", page, text, tokens{born}) '
+            f"VALUES (?,?,?,?,?,?,?,?,?,?{',?' if born else ''})",
             [(c.id, c.doc, c.institution, c.year, c.section, c.start, c.end, c.page, c.text,
-              "\u0001".join(t)) for c, t in zip(chunks, tokens)])
+              "\u0001".join(t), *self._born) for c, t in zip(chunks, tokens)])
 
     def chunk_ids(self) -> list[int]:
-        return [r[0] for r in self._db.execute("SELECT id FROM chunks ORDER BY id")]
+        return [r[0] for r in self._db.execute(f"SELECT id FROM chunks WHERE 1{self._vis} ORDER BY id")]
 
     def all_tokens(self) -> tuple[list[int], list[list[str]]]:
         ids, toks = [], []
-        for i, t in self._db.execute("SELECT id, tokens FROM chunks ORDER BY id"):
+        for i, t in self._db.execute(f"SELECT id, tokens FROM chunks WHERE 1{self._vis} ORDER BY id"):
             ids.append(i)
             toks.append(t.split("\u0001") if t else [])
         return ids, toks
@@ -109,34 +154,36 @@ class ChunkStore:
             if not ids:
                 return []
             marks = ",".join("?" for _ in ids)
-            rows = self._db.execute(f"SELECT {cols} FROM chunks WHERE id IN ({marks})", list(ids)).fetchall()
+            rows = self._db.execute(f"SELECT {cols} FROM chunks WHERE id IN ({marks}){self._vis}", list(ids)).fetchall()
             by_id = {r[0]: Chunk(*r) for r in rows}
             return [by_id[i] for i in ids if i in by_id]
         if doc is not None:
-            rows = self._db.execute(f"SELECT {cols} FROM chunks WHERE doc=? ORDER BY start", (doc,))
+            rows = self._db.execute(f"SELECT {cols} FROM chunks WHERE doc=?{self._vis} ORDER BY start", (doc,))
         else:
-            rows = self._db.execute(f"SELECT {cols} FROM chunks ORDER BY id")
+            rows = self._db.execute(f"SELECT {cols} FROM chunks WHERE 1{self._vis} ORDER BY id")
         return [Chunk(*r) for r in rows]
 
     def chunk_ids_where(self, docs: list[str]) -> list[int]:
         if not docs:
             return []
         marks = ",".join("?" for _ in docs)
-        return [r[0] for r in self._db.execute(f"SELECT id FROM chunks WHERE doc IN ({marks})", docs)]
+        return [r[0] for r in self._db.execute(f"SELECT id FROM chunks WHERE doc IN ({marks}){self._vis}", docs)]
 
     # facts ---------------------------------------------------------------------
     def put_facts(self, doc: str, facts: list[dict]) -> None:
+        born = ", born" if self._born else ""
         self._db.executemany(
-            'INSERT INTO facts (doc, name, value, start, "end", quote, extra) VALUES (?,?,?,?,?,?,?)',
+            f'INSERT INTO facts (doc, name, value, start, "end", quote, extra{born}) '
+            f"VALUES (?,?,?,?,?,?,?{',?' if born else ''})",
             [(doc, f["name"], str(f["value"]), f["start"], f["end"], f["quote"],
-              json.dumps(f.get("extra", {}), ensure_ascii=False)) for f in facts])
+              json.dumps(f.get("extra", {}), ensure_ascii=False), *self._born) for f in facts])
 
     def facts(self) -> list[dict]:
-        rows = self._db.execute('SELECT doc, name, value, start, "end", quote, extra FROM facts ORDER BY doc, name')
+        rows = self._db.execute(f'SELECT doc, name, value, start, "end", quote, extra FROM facts WHERE 1{self._vis} ORDER BY doc, name')
         return [{"doc": d, "name": n, "value": v, "start": s, "end": e, "quote": q,
                  "extra": json.loads(x or "{}")} for d, n, v, s, e, q, x in rows]
 
     def counts(self) -> tuple[int, int]:
-        d = self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
-        c = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        d = self._db.execute(f"SELECT count(*) FROM docs WHERE 1{self._vis}").fetchone()[0]
+        c = self._db.execute(f"SELECT count(*) FROM chunks WHERE 1{self._vis}").fetchone()[0]
         return d, c

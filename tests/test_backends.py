@@ -20,6 +20,7 @@ from eval.scoring import score_answer  # noqa: E402
 from index import repository as repo  # noqa: E402
 from index.embed import HashEmbedder  # noqa: E402
 from index.errors import IndexMismatch  # noqa: E402
+from index.store import ChunkStore  # noqa: E402
 from qa.service import Service  # noqa: E402
 from reportqa.settings import Settings  # noqa: E402
 
@@ -169,8 +170,9 @@ def test_crashed_milvus_build_is_discarded(tmp_path, monkeypatch):
     # a half-built version (marker and collection, no manifest) as a killed writer leaves it
     vdir = repo.new_version_dir(root)
     uri = str(root / "milvus.db")
-    milvus.write_marker(vdir, uri, milvus.collection_name(vdir.name))
+    milvus.write_marker(vdir, uri, milvus.collection_name(vdir.name), f"stores/{vdir.name}.sqlite")
     milvus.MilvusCollection.create(uri, milvus.collection_name(vdir.name), 8)
+    ChunkStore(root / "stores" / f"{vdir.name}.sqlite", seq=1).close()
     # and a writer that fails mid-ingest
     monkeypatch.setattr(milvus.MilvusCollection, "finish", lambda self: (_ for _ in ()).throw(RuntimeError("boom")))
     with pytest.raises(RuntimeError):
@@ -179,6 +181,7 @@ def test_crashed_milvus_build_is_discarded(tmp_path, monkeypatch):
     names = milvus.client(uri).list_collections()
     assert names == [f"reportqa_{live}"]
     assert [d.name for d in (root / "versions").iterdir()] == [live]
+    assert [p.name for p in (root / "stores").glob("*.sqlite")] == [f"{live}.sqlite"]
     assert _service(root, "milvus").ask("东江理工大学联系电话是多少？") is not None
 
 
@@ -232,10 +235,11 @@ def test_milvus_commit_inserts_only_the_changed_report(tmp_path, monkeypatch):
 
     docs, root, svc = _milvus_corpus(tmp_path)
     before = repo.load(root, "hash", backend="milvus").manifest
+    target = sorted(docs.iterdir())[0]
+    before_sha = repo.load(root, "hash", backend="milvus").store.document(target.name).sha256
     inserted = []
     real = milvus.MilvusCollection.insert
     monkeypatch.setattr(milvus.MilvusCollection, "insert", lambda self, rows: (inserted.extend(rows), real(self, rows)))
-    target = sorted(docs.iterdir())[0]
     _touch(target)
     assert [r.doc for r in svc.ingest([docs]) if r.status == "ok"] == [target.name]
     idx = repo.load(root, "hash", backend="milvus")
@@ -246,6 +250,17 @@ def test_milvus_commit_inserts_only_the_changed_report(tmp_path, monkeypatch):
         assert min(new_ids) >= before.next_id  # ids are never reused
         assert idx.manifest.collection == before.collection
         assert _all_rows(root) == idx.manifest.chunks  # the old rows of the report are gone
+        # the store is shared too: written in place, not copied into the version dir
+        assert idx.manifest.store == before.store
+        assert not (root / "versions" / idx.version / "store.sqlite").exists()
+        # and the previous version, kept for readers, still reads its own text of the report
+        old = ChunkStore(root / before.store, readonly=True, seq=before.seq)
+        try:
+            assert old.document(target.name).sha256 == before_sha
+            assert idx.store.document(target.name).sha256 != before_sha
+            assert old.counts() == (before.docs, before.chunks)
+        finally:
+            old.close()
     finally:
         idx.close()
 

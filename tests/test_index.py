@@ -259,3 +259,80 @@ def test_ingest_batches_are_yielded_as_they_commit(tmp_path):
     assert repo.exists(tmp_path / "ix")  # the first batch is live before the rest is read
     assert [len(b) for b in batches] == [4, 2]
     assert len(Service(settings, HashEmbedder()).engine().docs) == 10
+
+
+def _doc(name: str, text: str):
+    from index.schema import Document
+
+    return Document(doc=name, institution="青岚大学", year="2023", period="", period_norm="",
+                    published="", format="txt", sha256=name + text, chars=len(text), chunks=1,
+                    title="", source="")
+
+
+def _put(store, name: str, text: str, cid: int) -> None:
+    from index.schema import Chunk
+
+    store.put_document(_doc(name, text), text, [])
+    store.put_chunks([Chunk(id=cid, doc=name, institution="青岚大学", year="2023", section="一、概述",
+                            start=0, end=len(text), text=text, page=None)], [tokenize(text)])
+    store.put_facts(name, [{"name": "received", "value": cid, "start": 0, "end": 1, "quote": text[:1]}])
+
+
+def _view(path, seq):
+    from index.store import ChunkStore
+
+    st = ChunkStore(path, readonly=True, seq=seq)
+    try:
+        return ({d.doc: st.text(d.doc) for d in st.documents()}, st.chunk_ids(), st.counts(),
+                sorted(f["value"] for f in st.facts()), sorted(st.chunk_ids_where(["a", "b", "c"])))
+    finally:
+        st.close()
+
+
+def test_versioned_store_shows_each_version_its_own_rows(tmp_path):
+    from index.store import ChunkStore
+
+    path = tmp_path / "shared.sqlite"
+    v1 = ChunkStore(path, seq=1)
+    _put(v1, "a", "收到申请2项", 1)
+    _put(v1, "b", "收到申请5项", 2)
+    v1.commit()
+    v1.close()
+    before = _view(path, 1)
+    assert before == ({"a": "收到申请2项", "b": "收到申请5项"}, [1, 2], (2, 2), ["1", "2"], [1, 2])
+    v2 = ChunkStore(path, seq=2)  # report a changes, c arrives
+    assert v2.delete_document("a") == [1]
+    _put(v2, "a", "收到申请3项", 3)
+    _put(v2, "c", "未收到申请", 4)
+    assert v2.next_chunk_id() == 5  # ids are never reused, removed rows included
+    v2.commit()
+    after = ({"a": "收到申请3项", "b": "收到申请5项", "c": "未收到申请"}, [2, 3, 4], (3, 3), ["2", "3", "4"], [2, 3, 4])
+    assert _view(path, 1) == before  # a reader of version 1 is undisturbed
+    assert _view(path, 2) == after
+    v2.purge(1)  # nothing removed at or before 1: both views intact
+    assert _view(path, 1) == before and _view(path, 2) == after
+    v2.recover(1)  # as if version 2 had never committed
+    assert _view(path, 2) == before
+    v2.close()
+
+
+def test_versioned_store_purge_drops_only_rows_no_version_sees(tmp_path):
+    from index.store import ChunkStore
+
+    path = tmp_path / "shared.sqlite"
+    st = ChunkStore(path, seq=1)
+    _put(st, "a", "收到申请2项", 1)
+    st.commit()
+    st.close()
+    st = ChunkStore(path, seq=2)
+    st.delete_document("a")
+    _put(st, "a", "收到申请3项", 2)
+    st.commit()
+    st.purge(2)
+    st.close()
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT id FROM chunks").fetchall() == [(2,)]
+        assert db.execute("SELECT count(*) FROM docs").fetchone()[0] == 1
+    assert _view(path, 2)[0] == {"a": "收到申请3项"}
