@@ -140,6 +140,8 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
         raise IndexMismatch(f"index was built with the {manifest.backend} backend but {backend} is configured; "
                             f"rebuild it with `reportqa ingest --rebuild --backend {backend}` "
                             f"or choose --backend {manifest.backend}")
+    if manifest.backend == "milvus" and not (manifest.store and manifest.seq):
+        raise IndexMismatch(f"index was built by an older Milvus layout (a collection per version); {FIX}")
     try:
         if manifest.backend == "milvus":
             store = ChunkStore(root / manifest.store, readonly=True, seq=manifest.seq)

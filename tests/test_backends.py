@@ -328,3 +328,18 @@ def test_milvus_rebuild_makes_a_new_collection_and_drops_the_old_later(tmp_path)
     svc.ingest([docs])
     assert c.list_collections() == [second]  # no version uses the first one any more
     assert _all_rows(root) == repo.load(root, "hash", backend="milvus").manifest.chunks
+
+
+def test_older_milvus_layout_asks_for_a_rebuild(tmp_path):
+    """An index written before the shared collection and store (no seq/store in the manifest)."""
+    root = tmp_path / "index"
+    svc = _service(root, "milvus")
+    svc.ingest([DEMO])
+    vdir = root / "versions" / repo.current_version(root)
+    data = json.loads((vdir / "manifest.json").read_text())
+    del data["seq"], data["store"]
+    (vdir / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(IndexMismatch, match="older Milvus layout.*reportqa ingest --rebuild"):
+        repo.load(root, "hash", backend="milvus")
+    svc.ingest([DEMO], rebuild=True)  # and the rebuild it names works
+    assert repo.load(root, "hash", backend="milvus").manifest.seq == 1
