@@ -181,7 +181,7 @@ class Ingester:
         try:
             return repo.load(self.root, None if rebuild else self.opts.model,
                              None if rebuild else self.embedder.dim,
-                             None if rebuild else self.opts.backend)
+                             None if rebuild else self.opts.backend, count_rows=False)
         except IndexError_:
             if rebuild:
                 return None  # a damaged index is replaced whole by a rebuild

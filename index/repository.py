@@ -119,8 +119,13 @@ def _open_parts(root: Path, vdir: Path, manifest: Manifest):
     return VectorIndex.load(vdir / "vectors.faiss"), KeywordIndex.load(vdir / "keyword")
 
 
-def load(root: Path, model: str | None = None, dim: int | None = None, backend: str | None = None) -> Index:
-    """Open the live version and check that its parts agree (and match ``model``/``dim``/``backend``)."""
+def load(root: Path, model: str | None = None, dim: int | None = None, backend: str | None = None,
+         count_rows: bool = True) -> Index:
+    """Open the live version and check that its parts agree (and match ``model``/``dim``/``backend``).
+
+    ``count_rows=False`` skips counting a Milvus collection's visible rows, a scan of the whole
+    collection (3.4 s at 70,000 rows on milvus-lite): the writer, which only reads the live
+    store and adds rows, does without it; readers keep it."""
     name = current_version(root)
     if name is None:
         raise IndexNotFound(f"no index at {root}; create one with `reportqa ingest PATH --index {root}`")
@@ -155,7 +160,7 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
         if vectors.dim != manifest.dim:
             raise IndexMismatch(f"vector file has dimension {vectors.dim}, manifest says {manifest.dim}; {FIX}")
         if manifest.backend == "milvus":
-            agree = _milvus_parts_agree(vdir, vectors, nchunks, manifest)
+            agree = nchunks == manifest.chunks and (not count_rows or _milvus_parts_agree(vdir, vectors, nchunks))
         else:
             ids = np.sort(np.asarray(store.chunk_ids(), dtype=np.int64))
             agree = (nchunks == manifest.chunks and len(vectors) == nchunks and len(keyword) == nchunks
@@ -175,7 +180,7 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
     return Index(root, name, manifest, store, vectors, keyword)
 
 
-def _milvus_parts_agree(vdir: Path, vectors, nchunks: int, manifest: Manifest) -> bool:
+def _milvus_parts_agree(vdir: Path, vectors, nchunks: int) -> bool:
     """Counts only: listing every id of a collection of 10^7 rows at each load is too slow.
 
     Rows of removed chunks whose deletion a crash interrupted (the marker's ``gc``) may still
@@ -183,7 +188,7 @@ def _milvus_parts_agree(vdir: Path, vectors, nchunks: int, manifest: Manifest) -
     from . import milvus
 
     pending = len((milvus.read_marker(vdir) or {}).get("gc", []))
-    return nchunks == manifest.chunks and nchunks <= len(vectors) <= nchunks + pending
+    return nchunks <= len(vectors) <= nchunks + pending
 
 
 @contextmanager
