@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -39,27 +42,67 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
-class SentenceTransformerEmbedder:
-    """sentence-transformers on CPU, mean pooling, normalised embeddings."""
+# Batch size used on a GPU when the caller gives none: large batches keep an H100 busy, while on a
+# CPU they only add padding work, so the CPU keeps the historical 16.
+GPU_BATCH_SIZE = 256
+CPU_BATCH_SIZE = 16
 
-    def __init__(self, model: str = BUNDLED, batch_size: int = 16, device: str | None = None):
+
+def default_tokenizer_threads() -> int:
+    """Tokenizer worker threads when none are given: up to 4, never more than the machine's cores."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model (m3e-small by default): mean pooling, normalised rows.
+
+    ``batch_size``: texts per forward pass; ``None`` means 256 on CUDA and 16 on the CPU.
+    ``device``: ``"cuda"``/``"cpu"``/..., default CUDA when present (the model then runs in fp16).
+    ``pipeline``: True (default) tokenises length-sorted batches in ``tokenizer_threads`` worker
+    threads while the model runs on earlier ones, with at most ``prefetch`` batches (default
+    2 x threads) tokenised or being tokenised and not yet through the model; False uses the stock
+    ``SentenceTransformer.encode`` (kept for comparison). Both give the same vectors (fp32: within
+    1e-5), truncated at the model's ``max_seq_length`` and returned in input order.
+    """
+
+    def __init__(self, model: str = BUNDLED, batch_size: int | None = None, device: str | None = None, *,
+                 pipeline: bool = True, tokenizer_threads: int | None = None, prefetch: int | None = None):
         import torch
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(model)
         self.name = model
-        self.batch_size = batch_size
         # A GPU is used when one is present (in fp16, where it is much faster); else the CPU.
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self._cuda = self.device.startswith("cuda")
+        if batch_size is None:
+            batch_size = GPU_BATCH_SIZE if self._cuda else CPU_BATCH_SIZE
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        self.pipeline = pipeline
+        self.tokenizer_threads = max(1, tokenizer_threads or default_tokenizer_threads())
+        self.prefetch = max(1, prefetch or 2 * self.tokenizer_threads)
         self._model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
-        if self.device.startswith("cuda"):
+        if self._cuda:
             self._model.half()
+        self._model.eval()
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
+        # The fast tokenizer stores its truncation/padding settings in the Rust object and rewrites
+        # them only when a call asks for different ones; a rewrite while another thread encodes
+        # fails ("Already borrowed"). One call here fixes the settings before any thread shares it.
+        self._tokenize(["预热"])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised float32 vectors, one row per text, in the order of ``texts``."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.pipeline:
+            return self._embed_pipelined(texts)
+        return self._embed_stock(texts)
+
+    def _embed_stock(self, texts: Sequence[str]) -> np.ndarray:
         # Sorting by length keeps padding small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vecs = self._model.encode([texts[i] for i in order], batch_size=self.batch_size,
@@ -68,6 +111,69 @@ class SentenceTransformerEmbedder:
         out = np.empty_like(vecs)
         out[np.array(order)] = vecs
         return out.astype(np.float32, copy=False)
+
+    def _tokenize(self, batch: list[str]) -> dict:
+        # The model's own input module: same tokenizer, truncation at max_seq_length and padding
+        # as encode(). sentence-transformers >= 5 names it preprocess; tokenize is the old name.
+        fn = getattr(self._model, "preprocess", None) or self._model.tokenize
+        return fn(batch)
+
+    def _features(self, batch: list[str]) -> dict:
+        """Tokenised batch ready to copy to the device; runs in a worker thread."""
+        feats = self._tokenize(batch)
+        if self._cuda:
+            # Pinned host memory lets the copy to the GPU overlap with work already queued there.
+            feats = {k: v.pin_memory() if hasattr(v, "pin_memory") else v for k, v in feats.items()}
+        return feats
+
+    def _forward(self, feats: dict):
+        import torch
+
+        feats = {k: v.to(self.device, non_blocking=self._cuda) if isinstance(v, torch.Tensor) else v
+                 for k, v in feats.items()}
+        with torch.inference_mode():
+            emb = self._model(feats)["sentence_embedding"]
+            # Normalise in fp32: an fp16 norm loses about three decimal digits.
+            return torch.nn.functional.normalize(emb.float(), p=2, dim=1)
+
+    def _embed_pipelined(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        # Longest first, as encode() does: a batch too large for memory fails at once, not at the end.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [[texts[i] for i in order[s:s + self.batch_size]]
+                   for s in range(0, len(order), self.batch_size)]
+        parts = []
+        # The first batch is tokenised here, before any worker touches the tokenizer (see __init__).
+        feats = self._features(batches[0])
+        if len(batches) == 1:
+            parts.append(self._forward(feats))
+        else:
+            pending: deque[Future] = deque()
+            nxt = 1
+            pool = ThreadPoolExecutor(self.tokenizer_threads, thread_name_prefix="embed-tok")
+            try:
+                def fill(limit: int) -> None:
+                    # At most `limit` batches waiting, so host memory stays bounded for any input size.
+                    nonlocal nxt
+                    while len(pending) < limit and nxt < len(batches):
+                        pending.append(pool.submit(self._features, batches[nxt]))
+                        nxt += 1
+
+                fill(self.prefetch - 1)  # the batch in hand counts against the bound
+                while True:
+                    parts.append(self._forward(feats))
+                    fill(self.prefetch)
+                    if not pending:
+                        break
+                    feats = pending.popleft().result()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+        # One copy back at the end: a per-batch .cpu() would stall the GPU queue every batch.
+        vecs = torch.cat(parts).cpu().numpy()
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        out[np.asarray(order)] = vecs
+        return out
 
 
 class HashEmbedder:
@@ -93,8 +199,11 @@ class HashEmbedder:
         return out
 
 
-def load_embedder(model: str, batch_size: int = 16) -> Embedder:
-    """The embedder named by settings: "hash" for the test embedder, else a local ST model."""
+def load_embedder(model: str, batch_size: int | None = None) -> Embedder:
+    """The embedder named by settings: "hash" for the test embedder, else a local ST model.
+
+    ``batch_size=None`` lets the model pick: 256 on CUDA, 16 on the CPU.
+    """
     if model == "hash":
         return HashEmbedder()
     return SentenceTransformerEmbedder(model, batch_size=batch_size)

@@ -175,6 +175,11 @@ class Ingester:
                 yield self._run(batch, list(remove) if first else [], rebuild and first, seen)
                 first = False
 
+    def _slice(self) -> int:
+        """Texts handed to the embedder at once: 64 of its batches, so that length sorting and
+        tokeniser prefetch work across many batches, while memory and progress stay bounded."""
+        return max(1, getattr(self.embedder, "batch_size", None) or self.opts.batch_size) * 64
+
     def _open_live(self, rebuild: bool):
         if not repo.exists(self.root):
             return None
@@ -306,8 +311,7 @@ class Ingester:
             keep = ~np.isin(old_ids, np.fromiter(removed, dtype=np.int64, count=len(removed)))
             vectors.add(old_ids[keep], old_vecs[keep])
         texts = [embed_text(c) for c in new_chunks]
-        # large slices keep length sorting effective; still bounded for memory and progress
-        bs = max(1, self.opts.batch_size) * 64
+        bs = self._slice()
         for i in self.progress(range(0, len(texts), bs), desc="embedding", unit="batch"):
             vectors.add(np.array([c.id for c in new_chunks[i:i + bs]], dtype=np.int64),
                         self.embedder.embed(texts[i:i + bs]))
@@ -346,7 +350,7 @@ class Ingester:
         from . import milvus
 
         coll = milvus.MilvusCollection.open(target.uri, target.collection)
-        bs = max(1, self.opts.batch_size) * 64  # same slices as the FAISS path
+        bs = self._slice()
         for i in self.progress(range(0, len(new_chunks), bs), desc="embedding", unit="batch"):
             part = new_chunks[i:i + bs]
             vecs = self.embedder.embed([embed_text(c) for c in part])

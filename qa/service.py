@@ -17,7 +17,7 @@ def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestO
     return IngestOptions(model=settings.model, chunk_size=settings.chunk_size,
                          chunk_overlap=settings.chunk_overlap, max_file_bytes=settings.max_file_bytes,
                          max_text_chars=settings.max_text_chars, commit_every=settings.commit_every,
-                         batch_size=settings.batch_size, overrides=overrides,
+                         batch_size=settings.batch_size or 16, overrides=overrides,
                          backend=settings.backend, milvus_uri=settings.milvus_uri)
 
 

@@ -13,7 +13,7 @@ class Settings:
 
     index_dir: Path = Path.home() / ".local" / "share" / "reportqa" / "index"
     model: str = DEFAULT_MODEL  # "m3e-small", a local sentence-transformers folder, or "hash" (tests)
-    batch_size: int = 16
+    batch_size: int | None = None  # texts per forward pass; None: 256 on a GPU, 16 on the CPU
     chunk_size: int = 360
     chunk_overlap: int = 60
     max_file_bytes: int = 50 * 1024 * 1024
