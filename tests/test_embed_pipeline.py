@@ -188,8 +188,13 @@ def test_fp16_on_cuda_close_to_stock_fp32(stock):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
     gpu = SentenceTransformerEmbedder("m3e-small")
-    assert gpu.batch_size == 256
+    assert gpu.batch_size == 256 and gpu.pipeline is True
     got = gpu.embed(TEXTS)
     assert got.dtype == np.float32
     assert np.abs(np.linalg.norm(got, axis=1) - 1).max() < 1e-5
     assert (got * stock).sum(axis=1).min() > 0.999  # fp16 vs fp32: cosine, not exact equality
+
+
+def test_pipeline_is_the_default_on_cuda_only(cpu_embedder):
+    assert cpu_embedder.pipeline is False  # measured no faster on the CPU; stock encode there
+    assert SentenceTransformerEmbedder.__init__.__kwdefaults__["pipeline"] is None
