@@ -82,6 +82,18 @@ def client(uri: str):
     return c
 
 
+def close(uri: str) -> None:
+    """Close this process's client for ``uri``; for a milvus-lite file, also stop its embedded
+    server, which releases the file's lock so that another process can open it."""
+    c = _clients.pop(uri, None)
+    if c is not None:
+        c.close()
+    if "://" not in uri:
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(uri)
+
+
 def _ids_expr(allowed) -> str:
     return "id in [" + ",".join(str(int(i)) for i in allowed) + "]"
 
@@ -185,7 +197,8 @@ class MilvusCollection:
 
     # ------------------------------------------------------------------------ reading
     def __len__(self) -> int:
-        res = self.c.query(self.name, filter=_filter(None, None, self.seq), output_fields=["count(*)"])
+        # milvus-lite answers an unfiltered count(*) from segment sizes, deleted rows included
+        res = self.c.query(self.name, filter=_filter(None, None, self.seq) or "id >= 0", output_fields=["count(*)"])
         return int(res[0]["count(*)"])
 
     def ids(self) -> np.ndarray:
