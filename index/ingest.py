@@ -186,7 +186,8 @@ class Ingester:
         try:
             return repo.load(self.root, None if rebuild else self.opts.model,
                              None if rebuild else self.embedder.dim,
-                             None if rebuild else self.opts.backend, count_rows=False)
+                             None if rebuild else self.opts.backend, count_rows=False,
+                             milvus_uri="" if rebuild else self.opts.milvus_uri)
         except IndexError_:
             if rebuild:
                 return None  # a damaged index is replaced whole by a rebuild
@@ -330,13 +331,15 @@ class Ingester:
         or, for a first ingest or a rebuild, new ones named after this version."""
         from . import milvus
 
-        uri = milvus.resolve_uri(self.root, self.opts.milvus_uri)
         if live is not None and not rebuild:
             m = live.manifest
+            # the index's own server, as readers use: --milvus-uri applies when one is created
+            uri = milvus.resolve_uri(self.root, m.milvus_uri)
             t = _MilvusTarget(uri, m.collection, m.store, m.seq + 1, m.seq)
             milvus.write_marker(vdir, uri, t.collection, t.store, t.seq)  # first: a crash can be undone by seq
             milvus.MilvusCollection.open(uri, t.collection).delete_born_after(m.seq)
             return t
+        uri = milvus.resolve_uri(self.root, self.opts.milvus_uri)
         t = _MilvusTarget(uri, milvus.collection_name(vdir.name), f"stores/{vdir.name}.sqlite", 1, 0)
         milvus.write_marker(vdir, uri, t.collection, t.store, t.seq)  # before they exist: a crash can drop them
         (self.root / "stores").mkdir(exist_ok=True)

@@ -120,9 +120,10 @@ def _open_parts(root: Path, vdir: Path, manifest: Manifest):
 
 
 def load(root: Path, model: str | None = None, dim: int | None = None, backend: str | None = None,
-         count_rows: bool = True) -> Index:
+         count_rows: bool = True, milvus_uri: str = "") -> Index:
     """Open the live version and check that its parts agree (and match ``model``/``dim``/``backend``).
 
+    ``milvus_uri``, when given, must name the server or file the index lives in.
     ``count_rows=False`` skips counting a Milvus collection's visible rows, a scan of the whole
     collection (3.4 s at 70,000 rows on milvus-lite): the writer, which only reads the live
     store and adds rows, does without it; readers keep it."""
@@ -147,6 +148,13 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
                             f"or choose --backend {manifest.backend}")
     if manifest.backend == "milvus" and not (manifest.store and manifest.seq):
         raise IndexMismatch(f"index was built by an older Milvus layout (a collection per version); {FIX}")
+    if manifest.backend == "milvus" and milvus_uri:
+        from . import milvus
+
+        have, want = milvus.resolve_uri(root, manifest.milvus_uri), milvus.resolve_uri(root, milvus_uri)
+        if have != want:
+            raise IndexMismatch(f"index lives in Milvus at {have}, not {want}; drop --milvus-uri, "
+                                f"or move it with `reportqa ingest --rebuild --milvus-uri {want}`")
     try:
         if manifest.backend == "milvus":
             store = ChunkStore(root / manifest.store, readonly=True, seq=manifest.seq)

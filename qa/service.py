@@ -51,7 +51,7 @@ class Service:
             if self._engine is None or live != self._version:
                 # the manifest's model is checked before the model itself is loaded
                 index: Index = repo.load(self.settings.index_dir, self.settings.model,
-                                         backend=self.settings.backend)
+                                         backend=self.settings.backend, milvus_uri=self.settings.milvus_uri)
                 if index.manifest.dim != self.embedder.dim:
                     index.close()
                     raise repo.IndexMismatch(f"index vectors have dimension {index.manifest.dim}, the model "
