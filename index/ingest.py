@@ -5,9 +5,12 @@ import csv
 import hashlib
 import itertools
 import json
+import multiprocessing
 import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -54,8 +57,9 @@ class IngestOptions:
     batch_size: int = 16
     overrides: dict | None = None  # doc name -> {"institution", "year", "period"}
     commit_every: int = 500  # files per committed version (bounded memory, resumable)
-    backend: str = "faiss"  # "faiss" (files in the version dir) or "milvus" (one collection per version)
+    backend: str = "faiss"  # "faiss" (files in the version dir) or "milvus" (a shared collection and store)
     milvus_uri: str = ""  # milvus-lite file (default <index_dir>/milvus.db) or http://host:19530
+    workers: int = 1  # processes that read, parse, tokenise and enrich files (1: this process)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class Parsed:
     text: str
     pages: list
     pieces: list
+    tokens: list | None = None  # per piece; None: not computed yet
+    facts: list | None = None  # from the enricher; None: not computed yet
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -132,6 +138,34 @@ def parse_text(name: str, fmt: str, segments, opts: IngestOptions, sha: str = ""
     return Parsed(replace(doc, chunks=len(pieces)), text, pages, pieces)
 
 
+def prepare(path: Path, opts: IngestOptions, old_sha: str, enrich: Enricher | None) -> tuple[str, Parsed | None, str]:
+    """Read one file and, unless its content hash is ``old_sha``, parse, tokenise and enrich it.
+
+    Returns ("ok", parsed, ""), ("skipped", None, "") or ("failed", None, reason). A module-level
+    function of picklable arguments, so that worker processes can run it (``IngestOptions.workers``).
+    """
+    try:
+        fmt, data, segments = read_file(path, opts.max_file_bytes, opts.max_text_chars)
+        sha = hashlib.sha256(data).hexdigest()
+        del data
+        if sha == old_sha:
+            return "skipped", None, ""
+        return "ok", complete(parse_text(path.name, fmt, segments, opts, sha, str(path)), enrich), ""
+    except InputFileError as exc:
+        return "failed", None, str(exc)
+    except (OSError, MemoryError) as exc:
+        return "failed", None, f"cannot read: {exc}"
+
+
+def complete(p: Parsed, enrich: Enricher | None) -> Parsed:
+    """``p`` with its pieces' tokens and its facts: the CPU work of ingest besides embedding."""
+    if p.tokens is not None:
+        return p
+    chunks = to_chunks(p, 0)  # provisional ids: neither tokens nor facts depend on them
+    return replace(p, tokens=[tokenize(c.text) for c in chunks],
+                   facts=enrich(p.doc, p.text, chunks) if enrich is not None else None)
+
+
 def to_chunks(parsed: Parsed, first_id: int) -> list[Chunk]:
     d = parsed.doc
     return [Chunk(id=first_id + i, doc=d.doc, institution=d.institution, year=d.year, section=p.section,
@@ -164,7 +198,7 @@ class Ingester:
         step = max(1, self.opts.commit_every)
         seen: set[str] = set()
         files = walk(paths)
-        with repo.writer_lock(self.root):
+        with repo.writer_lock(self.root), self._workers() as pool:
             repo.discard_stale(self.root)
             repo.finish_pending(self.root)
             first = True
@@ -172,8 +206,21 @@ class Ingester:
                 batch = list(itertools.islice(files, step))
                 if not batch and not first:
                     break
-                yield self._run(batch, list(remove) if first else [], rebuild and first, seen)
+                yield self._run(batch, list(remove) if first else [], rebuild and first, seen, pool)
                 first = False
+
+    @contextmanager
+    def _workers(self):
+        """A pool of ``workers`` processes for prepare(), or None to prepare files here."""
+        if self.opts.workers <= 1:
+            yield None
+            return
+        # spawn, not fork: this process may hold torch threads, a model and open databases
+        pool = ProcessPoolExecutor(self.opts.workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _slice(self) -> int:
         """Texts handed to the embedder at once: 64 of its batches, so that length sorting and
@@ -193,7 +240,8 @@ class Ingester:
                 return None  # a damaged index is replaced whole by a rebuild
             raise
 
-    def _run(self, files: list[Path], remove: list[str], rebuild: bool, seen: set[str]) -> list[FileResult]:
+    def _run(self, files: list[Path], remove: list[str], rebuild: bool, seen: set[str],
+             pool: ProcessPoolExecutor | None = None) -> list[FileResult]:
         live = self._open_live(rebuild)
         if live is not None and not rebuild:
             m = live.manifest
@@ -205,26 +253,34 @@ class Ingester:
         known = {d.doc: d for d in live.store.documents()} if live else {}
         results: list[FileResult] = []
         changed: dict[str, Parsed] = {}
-        for path in self.progress(files, desc="reading", unit="file"):
+        todo: list[Path] = []
+        duplicate: set[int] = set()
+        for i, path in enumerate(files):
+            if path.name in seen:
+                duplicate.add(i)
+            else:
+                seen.add(path.name)
+                todo.append(path)
+        old_sha = ["" if rebuild or p.name not in known else known[p.name].sha256 for p in todo]
+        if pool is None:
+            outcomes = (prepare(p, self.opts, s, self.enrich) for p, s in zip(todo, old_sha))
+        else:  # in file order; the batch bounds how many are in flight
+            outcomes = pool.map(prepare, todo, itertools.repeat(self.opts), old_sha,
+                                itertools.repeat(self.enrich), chunksize=4)
+        outcomes = iter(outcomes)
+        for i, path in enumerate(self.progress(files, desc="reading", unit="file")):
             name = path.name
-            if name in seen:
+            if i in duplicate:
                 results.append(FileResult(str(path), name, "failed", "another file with the same name is in this ingest"))
                 continue
-            seen.add(name)
-            try:
-                fmt, data, segments = read_file(path, self.opts.max_file_bytes, self.opts.max_text_chars)
-                sha = hashlib.sha256(data).hexdigest()
-                del data
-                old = known.get(name)
-                if old and old.sha256 == sha and not rebuild:
-                    results.append(FileResult(str(path), name, "skipped", "unchanged", old.chunks))
-                    continue
-                changed[name] = parse_text(name, fmt, segments, self.opts, sha, str(path))
-                results.append(FileResult(str(path), name, "ok", "", changed[name].doc.chunks))
-            except InputFileError as exc:
-                results.append(FileResult(str(path), name, "failed", str(exc)))
-            except (OSError, MemoryError) as exc:
-                results.append(FileResult(str(path), name, "failed", f"cannot read: {exc}"))
+            status, parsed, message = next(outcomes)
+            if status == "ok":
+                changed[name] = parsed
+                results.append(FileResult(str(path), name, "ok", "", parsed.doc.chunks))
+            elif status == "skipped":
+                results.append(FileResult(str(path), name, "skipped", "unchanged", known[name].chunks))
+            else:
+                results.append(FileResult(str(path), name, "failed", message))
         drop = []
         for name in remove:
             if name not in known:
@@ -276,12 +332,13 @@ class Ingester:
                 next_id = max(next_id, floor)
             new_chunks: list[Chunk] = []
             for name, p in changed.items():
+                p = complete(p, self.enrich)  # done already, unless re-chunked for a rebuild
                 chunks = to_chunks(p, next_id)
                 next_id += len(chunks)
                 store.put_document(p.doc, p.text, p.pages)
-                store.put_chunks(chunks, [tokenize(c.text) for c in chunks])
-                if self.enrich is not None:
-                    store.put_facts(name, self.enrich(p.doc, p.text, chunks))
+                store.put_chunks(chunks, p.tokens)
+                if p.facts is not None:
+                    store.put_facts(name, p.facts)
                 new_chunks.extend(chunks)
             if target is not None:  # the rows to delete after the commit, recorded before it
                 from . import milvus

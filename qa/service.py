@@ -18,7 +18,8 @@ def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestO
                          chunk_overlap=settings.chunk_overlap, max_file_bytes=settings.max_file_bytes,
                          max_text_chars=settings.max_text_chars, commit_every=settings.commit_every,
                          batch_size=settings.batch_size or 16, overrides=overrides,
-                         backend=settings.backend, milvus_uri=settings.milvus_uri)
+                         backend=settings.backend, milvus_uri=settings.milvus_uri,
+                         workers=settings.workers)
 
 
 def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> Ingester:

@@ -35,6 +35,9 @@ def build_settings(args: argparse.Namespace) -> Settings:
         kw["max_file_bytes"] = int(float(env["REPORTQA_MAX_FILE_MB"]) * 1024 * 1024)
     if getattr(args, "commit_every", None):
         kw["commit_every"] = args.commit_every
+    workers = getattr(args, "workers", None) or env.get("REPORTQA_WORKERS")
+    if workers:
+        kw["workers"] = int(workers)
     if getattr(args, "max_file_mb", None):
         kw["max_file_bytes"] = int(args.max_file_mb * 1024 * 1024)
     if env.get("REPORTQA_LLM_URL"):  # optional generative mode, off by default
@@ -202,6 +205,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--max-file-mb", type=float, help="per-file size limit in MB (default 50)")
     sp.add_argument("--commit-every", type=int, help="commit a new index version every N files (default 500): "
                                                      "bounded memory, and a rerun after a crash resumes")
+    sp.add_argument("--workers", type=int, help="processes that read, parse, tokenise and extract facts in "
+                                                "parallel before each batch is embedded (default: $REPORTQA_WORKERS, else 1)")
     sp.set_defaults(fn=cmd_ingest)
 
     sp = sub.add_parser("remove", help="drop documents from the index")

@@ -19,6 +19,7 @@ class Settings:
     max_file_bytes: int = 50 * 1024 * 1024
     max_text_chars: int = 2_000_000  # ~1,500 pages; longer text is not a report
     commit_every: int = 500  # files per committed index version during ingest
+    workers: int = 1  # ingest: processes that read, parse, tokenise and extract facts
     max_question_chars: int = 2000
     top_k: int = 8
     dense_weight: float = 1.0

@@ -336,3 +336,53 @@ def test_versioned_store_purge_drops_only_rows_no_version_sees(tmp_path):
         assert db.execute("SELECT id FROM chunks").fetchall() == [(2,)]
         assert db.execute("SELECT count(*) FROM docs").fetchone()[0] == 1
     assert _view(path, 2)[0] == {"a": "收到申请3项"}
+
+
+def _index_content(root):
+    idx = repo.load(root, "hash")
+    try:
+        docs = [(d.doc, d.institution, d.year, d.chunks, idx.store.text(d.doc)) for d in idx.store.documents()]
+        chunks = [(c.id, c.doc, c.section, c.start, c.end) for c in idx.store.chunks()]
+        ids, toks = idx.store.all_tokens()
+        return docs, chunks, toks, idx.store.facts(), np.sort(idx.vectors.ids()).tolist()
+    finally:
+        idx.close()
+
+
+def test_worker_processes_build_the_same_index(tmp_path, monkeypatch):
+    """--workers 2 reads, parses, tokenises and extracts facts in other processes: same index,
+    same per-file results (a bad file and a duplicate name among them), same order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    mapped = []
+    real_map = ProcessPoolExecutor.map
+
+    def spy(self, fn, files, *rest, **kw):
+        files = list(files)  # the others are itertools.repeat: endless
+        mapped.append((fn.__name__, self._max_workers, len(files)))
+        return real_map(self, fn, files, *rest, **kw)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "map", spy)
+    src = _corpus_with_problems(tmp_path)
+    out = {}
+    for workers in (1, 2):
+        settings = Settings(index_dir=tmp_path / f"ix{workers}", model="hash", workers=workers, commit_every=4)
+        svc = Service(settings, HashEmbedder())
+        res = svc.ingest([src, DEMO / "demo01_dongjiang_ligong.txt"])
+        out[workers] = ([(r.doc, r.status, r.message, r.chunks) for r in res], _index_content(settings.index_dir))
+        rerun = {r.doc: r.status for r in svc.ingest([src])}
+        assert rerun["demo01_dongjiang_ligong.txt"] == "skipped" and rerun["broken.pdf"] == "failed"
+    assert out[1] == out[2]
+    assert mapped and all(name == "prepare" and n == 2 for name, n, _ in mapped)  # only with workers=2
+    assert sum(k for _, _, k in mapped) == 2 * 11  # every file once per ingest (the duplicate never)
+    results = out[2][0]
+    assert ("demo01_dongjiang_ligong.txt", "failed", "another file with the same name is in this ingest", 0) in results
+    assert any(r[0] == "broken.pdf" and r[1] == "failed" for r in results)
+    assert out[2][1][3], "facts were extracted (the service's enricher ran in the workers)"
+
+
+def _corpus_with_problems(tmp_path):
+    src = tmp_path / "corpus"
+    shutil.copytree(DEMO, src)
+    (src / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    return src
