@@ -250,7 +250,9 @@ class Ingester:
                 raise repo.IndexMismatch(
                     f"index was chunked with size {m.chunk_size}/overlap {m.chunk_overlap}, settings say "
                     f"{self.opts.chunk_size}/{self.opts.chunk_overlap}; {repo.FIX}")
-        known = {d.doc: d for d in live.store.documents()} if live else {}
+        # only this batch's names: listing every document per batch would cost O(index) each time
+        names = sorted({p.name for p in files} | set(remove))
+        known = live.store.documents_named(names) if live else {}
         results: list[FileResult] = []
         changed: dict[str, Parsed] = {}
         todo: list[Path] = []

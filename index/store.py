@@ -93,6 +93,16 @@ class ChunkStore:
         r = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM docs WHERE doc=?{self._vis}", (doc,)).fetchone()
         return Document(*r) if r else None
 
+    def documents_named(self, names: list[str]) -> dict[str, Document]:
+        """The documents among ``names`` that the store holds (one query per 500 names)."""
+        out: dict[str, Document] = {}
+        for i in range(0, len(names), 500):
+            part = names[i:i + 500]
+            marks = ",".join("?" for _ in part)
+            cur = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM docs WHERE doc IN ({marks}){self._vis}", part)
+            out.update((r[0], Document(*r)) for r in cur.fetchall())
+        return out
+
     def text(self, doc: str) -> str:
         r = self._db.execute(f"SELECT text FROM docs WHERE doc=?{self._vis}", (doc,)).fetchone()
         return r[0] if r else ""

@@ -386,3 +386,17 @@ def _corpus_with_problems(tmp_path):
     shutil.copytree(DEMO, src)
     (src / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     return src
+
+
+def test_documents_named_reads_only_those_asked(tmp_path):
+    from index.store import ChunkStore
+
+    for seq in (None, 1):
+        st = ChunkStore(tmp_path / f"s{seq}.sqlite", seq=seq)
+        for i in range(1203):  # more than one query's worth of names
+            st.put_document(_doc(f"d{i}", "文本"), "文本", [])
+        st.commit()
+        got = st.documents_named([f"d{i}" for i in range(0, 1300, 2)] + ["d5", "none"])
+        assert sorted(got) == sorted({f"d{i}" for i in range(0, 1203, 2)} | {"d5"})
+        assert got["d4"].doc == "d4" and got["d4"].institution == "青岚大学"
+        st.close()
