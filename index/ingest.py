@@ -325,7 +325,9 @@ class Ingester:
                     shutil.copyfile(live.store.path, vdir / "store.sqlite")
                 store = ChunkStore(vdir / "store.sqlite")
             removed: set[int] = set()
+            gone = 0  # documents replaced or dropped
             for name in list(changed) + drop:
+                gone += store.document(name) is not None
                 removed.update(store.delete_document(name))
             next_id = store.next_chunk_id()
             if live is not None and not rebuild:
@@ -348,7 +350,10 @@ class Ingester:
                 milvus.write_marker(vdir, target.uri, target.collection, target.store, target.seq, sorted(removed))
             store.commit()
             if target is not None:
-                self._build_milvus(vdir, target, store, new_chunks, next_id)
+                # counted from the change, not the store: a count(*) of 2x10^7 rows per batch adds up
+                base = (live.manifest.docs, live.manifest.chunks) if target.live_seq else (0, 0)
+                counts = (base[0] - gone + len(changed), base[1] - len(removed) + len(new_chunks))
+                self._build_milvus(vdir, target, store, new_chunks, next_id, counts)
             else:
                 self._build_faiss(vdir, live, store, removed, new_chunks, rebuild)
         except BaseException:
@@ -406,7 +411,7 @@ class Ingester:
         return t
 
     def _build_milvus(self, vdir: Path, target: "_MilvusTarget", store: ChunkStore,
-                      new_chunks: list[Chunk], next_id: int) -> None:
+                      new_chunks: list[Chunk], next_id: int, counts: tuple[int, int]) -> None:
         """The Milvus half of _build: insert the new chunks' rows, then commit (the removed rows
         are deleted after the commit, by _build)."""
         from . import milvus
@@ -417,7 +422,7 @@ class Ingester:
             part = new_chunks[i:i + bs]
             vecs = self.embedder.embed([embed_text(c) for c in part])
             coll.insert([_row(c, v, target.seq) for c, v in zip(part, vecs)])
-        ndocs, nchunks = store.counts()
+        ndocs, nchunks = counts
         store.close()
         manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
                                  chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
