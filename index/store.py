@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS facts (
   doc TEXT, born INTEGER NOT NULL, died INTEGER NOT NULL DEFAULT 0, name TEXT, value TEXT,
   start INTEGER, "end" INTEGER, quote TEXT, extra TEXT);
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc);
-"""
+""" + "".join(  # every commit runs recover() and purge(): index lookups, not scans of 10^7 rows
+    f"CREATE INDEX IF NOT EXISTS {t}_born ON {t}(born);\nCREATE INDEX IF NOT EXISTS {t}_died ON {t}(died);\n"
+    for t in ("docs", "chunks", "facts"))
 _TABLES = ("docs", "chunks", "facts")
 _DOC_FIELDS = [f.name for f in fields(Document)]
 
@@ -78,12 +80,17 @@ class ChunkStore:
         self._db.commit()
 
     # documents -----------------------------------------------------------------
+    def _insert(self, verb: str, table: str, cols: list[str], rows: list[tuple]) -> None:
+        """Insert rows; a versioned store adds ``born`` (this writer's version) to each."""
+        cols = cols + (["born"] if self._born else [])
+        self._db.executemany(
+            f"{verb} INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [(*r, *self._born) for r in rows])
+
     def put_document(self, doc: Document, text: str, pages: list[tuple[int, int]]) -> None:
         row = asdict(doc)
-        cols = _DOC_FIELDS + ["text", "pages"] + (["born"] if self._born else [])
-        self._db.execute(
-            f"INSERT OR REPLACE INTO docs ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[k] for k in _DOC_FIELDS] + [text, json.dumps(pages)] + self._born)
+        self._insert("INSERT OR REPLACE", "docs", _DOC_FIELDS + ["text", "pages"],
+                     [(*[row[k] for k in _DOC_FIELDS], text, json.dumps(pages))])
 
     def documents(self) -> list[Document]:
         cur = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM docs WHERE 1{self._vis} ORDER BY doc")
@@ -132,7 +139,7 @@ class ChunkStore:
     def purge(self, oldest: int) -> None:
         """Delete the rows no version from ``oldest`` on can see (removed at or before it)."""
         for table in _TABLES:
-            self._db.execute(f"DELETE FROM {table} WHERE died != 0 AND died <= ?", (int(oldest),))
+            self._db.execute(f"DELETE FROM {table} WHERE died BETWEEN 1 AND ?", (int(oldest),))
         self._db.commit()
 
     # chunks --------------------------------------------------------------------
@@ -141,12 +148,10 @@ class ChunkStore:
         return (r[0] or 0) + 1
 
     def put_chunks(self, chunks: list[Chunk], tokens: list[list[str]]) -> None:
-        born = ", born" if self._born else ""
-        self._db.executemany(
-            f'INSERT INTO chunks (id, doc, institution, year, section, start, "end", page, text, tokens{born}) '
-            f"VALUES (?,?,?,?,?,?,?,?,?,?{',?' if born else ''})",
-            [(c.id, c.doc, c.institution, c.year, c.section, c.start, c.end, c.page, c.text,
-              "\u0001".join(t), *self._born) for c, t in zip(chunks, tokens)])
+        self._insert("INSERT", "chunks",
+                     ["id", "doc", "institution", "year", "section", "start", '"end"', "page", "text", "tokens"],
+                     [(c.id, c.doc, c.institution, c.year, c.section, c.start, c.end, c.page, c.text,
+                       "\u0001".join(t)) for c, t in zip(chunks, tokens)])
 
     def chunk_ids(self) -> list[int]:
         return [r[0] for r in self._db.execute(f"SELECT id FROM chunks WHERE 1{self._vis} ORDER BY id")]
@@ -181,12 +186,9 @@ class ChunkStore:
 
     # facts ---------------------------------------------------------------------
     def put_facts(self, doc: str, facts: list[dict]) -> None:
-        born = ", born" if self._born else ""
-        self._db.executemany(
-            f'INSERT INTO facts (doc, name, value, start, "end", quote, extra{born}) '
-            f"VALUES (?,?,?,?,?,?,?{',?' if born else ''})",
-            [(doc, f["name"], str(f["value"]), f["start"], f["end"], f["quote"],
-              json.dumps(f.get("extra", {}), ensure_ascii=False), *self._born) for f in facts])
+        self._insert("INSERT", "facts", ["doc", "name", "value", "start", '"end"', "quote", "extra"],
+                     [(doc, f["name"], str(f["value"]), f["start"], f["end"], f["quote"],
+                       json.dumps(f.get("extra", {}), ensure_ascii=False)) for f in facts])
 
     def facts(self) -> list[dict]:
         rows = self._db.execute(f'SELECT doc, name, value, start, "end", quote, extra FROM facts WHERE 1{self._vis} ORDER BY doc, name')
