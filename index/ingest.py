@@ -316,7 +316,7 @@ class Ingester:
         target = None
         try:
             if self.opts.backend == "milvus":
-                target = self._milvus_target(vdir, live, rebuild)
+                target, coll = self._milvus_target(vdir, live, rebuild)
                 store = ChunkStore(self.root / target.store, seq=target.seq)
                 if target.live_seq:
                     store.recover(target.live_seq)  # rows of a build that crashed before ours
@@ -353,7 +353,7 @@ class Ingester:
                 # counted from the change, not the store: a count(*) of 2x10^7 rows per batch adds up
                 base = (live.manifest.docs, live.manifest.chunks) if target.live_seq else (0, 0)
                 counts = (base[0] - gone + len(changed), base[1] - len(removed) + len(new_chunks))
-                self._build_milvus(vdir, target, store, new_chunks, next_id, counts)
+                self._build_milvus(vdir, target, coll, store, new_chunks, next_id, counts)
             else:
                 self._build_faiss(vdir, live, store, removed, new_chunks, rebuild)
         except BaseException:
@@ -390,9 +390,9 @@ class Ingester:
         repo.write_version(vdir, manifest, vectors, keyword)
         repo.commit(self.root, vdir)
 
-    def _milvus_target(self, vdir: Path, live, rebuild: bool) -> "_MilvusTarget":
-        """Where a Milvus build writes: the live collection and store at the next sequence number,
-        or, for a first ingest or a rebuild, new ones named after this version."""
+    def _milvus_target(self, vdir: Path, live, rebuild: bool):
+        """Where a Milvus build writes, and its collection: the live collection and store at the
+        next sequence number, or, for a first ingest or a rebuild, new ones named after this version."""
         from . import milvus
 
         if live is not None and not rebuild:
@@ -401,22 +401,21 @@ class Ingester:
             uri = milvus.resolve_uri(self.root, m.milvus_uri)
             t = _MilvusTarget(uri, m.collection, m.store, m.seq + 1, m.seq)
             milvus.write_marker(vdir, uri, t.collection, t.store, t.seq)  # first: a crash can be undone by seq
-            milvus.MilvusCollection.open(uri, t.collection).delete_born_after(m.seq)
-            return t
+            coll = milvus.MilvusCollection.open(uri, t.collection)
+            coll.delete_born_after(m.seq)
+            return t, coll
         uri = milvus.resolve_uri(self.root, self.opts.milvus_uri)
         t = _MilvusTarget(uri, milvus.collection_name(vdir.name), f"stores/{vdir.name}.sqlite", 1, 0)
         milvus.write_marker(vdir, uri, t.collection, t.store, t.seq)  # before they exist: a crash can drop them
         (self.root / "stores").mkdir(exist_ok=True)
-        milvus.MilvusCollection.create(uri, t.collection, self.embedder.dim)
-        return t
+        return t, milvus.MilvusCollection.create(uri, t.collection, self.embedder.dim)
 
-    def _build_milvus(self, vdir: Path, target: "_MilvusTarget", store: ChunkStore,
+    def _build_milvus(self, vdir: Path, target: "_MilvusTarget", coll, store: ChunkStore,
                       new_chunks: list[Chunk], next_id: int, counts: tuple[int, int]) -> None:
         """The Milvus half of _build: insert the new chunks' rows, then commit (the removed rows
         are deleted after the commit, by _build)."""
         from . import milvus
 
-        coll = milvus.MilvusCollection.open(target.uri, target.collection)
         bs = self._slice()
         for i in self.progress(range(0, len(new_chunks), bs), desc="embedding", unit="batch"):
             part = new_chunks[i:i + bs]
