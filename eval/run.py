@@ -11,7 +11,7 @@ from pathlib import Path
 from index.errors import ReportQAError
 from qa.batch import ask_batch
 from qa.service import Service
-from reportqa.settings import Settings
+from index.settings import Settings
 
 from .scoring import evidence_rank, summarize
 

@@ -123,7 +123,7 @@ def _in_book_title(text: str, pos: int) -> bool:
 
 
 _DATE = r"(20\d{2})\s*年?\s*(\d{1,2})?\s*月?\s*(\d{1,2})?\s*日?"
-_PERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*(?:至|到|—|-|~|－|――)\s*{_DATE}\s*(?:止)?")
+PERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*(?:至|到|—|-|~|－|――)\s*{_DATE}\s*(?:止)?")
 _PERIOD_CUE = re.compile(r"(统计期限|统计时间|起止时间|统计数据|数据统计|统计周期|时间段|所列数据|数据.{0,6}时间|期限)")
 
 
@@ -160,11 +160,11 @@ def detect_period(text: str) -> str:
     f = fold(text[:15000])
     for cue in _PERIOD_CUE.finditer(f):
         window = f[cue.end(): cue.end() + 60]
-        m = _PERIOD.search(window)
+        m = PERIOD.search(window)
         if m and m.start() < 12:
             s = cue.end() + m.start()
             return text[s: cue.end() + m.end()].strip()
-    for m in _PERIOD.finditer(f[:4000]):  # no cue word: a full date range early in the report
+    for m in PERIOD.finditer(f[:4000]):  # no cue word: a full date range early in the report
         if all(m.group(i) for i in (1, 2, 3, 4, 5, 6)):
             return text[m.start(): m.end()].strip()
     return ""

@@ -1,7 +1,7 @@
 """Question answering over an index: ``qa.ask(question, *, history=None, filters=None)``."""
 from __future__ import annotations
 
-from reportqa.settings import Settings
+from index.settings import Settings
 
 from .schema import Answer, Citation
 

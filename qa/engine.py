@@ -12,7 +12,7 @@ from index.repository import Index
 from index.schema import Chunk, Hit
 from index.textutil import fold, sentences
 from index.tokenize import tokenize
-from reportqa.settings import Settings
+from index.settings import Settings
 
 from . import extract as ex
 from .errors import InvalidQuestion, UnknownFilter

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from index.metadata import _PERIOD
+from index.metadata import PERIOD
 from index.sections import heading_level
 from index.textutil import fold
 
@@ -229,7 +229,7 @@ def best_date(p: Parsed, sents: list[Sent]) -> Found | None:
     found = []
     for s in sents:
         f = fold(s.text)
-        for m in _PERIOD.finditer(f):
+        for m in PERIOD.finditer(f):
             if not (m.group(1) and m.group(4)):
                 continue
             # a real period has two dates, with months, or a glued date run (202191日至2022831)

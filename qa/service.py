@@ -7,7 +7,7 @@ from index import repository as repo
 from index.embed import Embedder, load_embedder
 from index.ingest import Ingester, IngestOptions
 from index.repository import Index
-from reportqa.settings import Settings
+from index.settings import Settings
 
 from .engine import Engine
 from .facts import extract_facts

@@ -15,7 +15,7 @@ from dataclasses import asdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from index.errors import ReportQAError  # noqa: E402
-from reportqa.settings import Settings  # noqa: E402
+from index.settings import Settings  # noqa: E402
 
 DEMO_CORPUS = Path(__file__).resolve().parent.parent / "eval" / "corpus" / "demo"
 

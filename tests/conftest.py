@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from index.embed import HashEmbedder  # noqa: E402
 from qa.service import Service  # noqa: E402
-from reportqa.settings import Settings  # noqa: E402
+from index.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "eval" / "corpus" / "demo"

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from qa.schema import Answer, Citation  # noqa: E402
 from qa.service import Service  # noqa: E402
-from reportqa.settings import Settings  # noqa: E402
+from index.settings import Settings  # noqa: E402
 from ui import render  # noqa: E402
 from ui.app import create_app  # noqa: E402
 from ui.uploads import safe_name  # noqa: E402

@@ -22,7 +22,7 @@ from index.embed import HashEmbedder  # noqa: E402
 from index.errors import IndexMismatch  # noqa: E402
 from index.store import ChunkStore  # noqa: E402
 from qa.service import Service  # noqa: E402
-from reportqa.settings import Settings  # noqa: E402
+from index.settings import Settings  # noqa: E402
 
 from .conftest import DEMO, DEMO_QA, shared_path  # noqa: E402
 

@@ -13,7 +13,7 @@ from index.keyword import KeywordIndex
 from index.tokenize import tokenize
 from index.vectors import VectorIndex
 from qa.service import Service
-from reportqa.settings import Settings
+from index.settings import Settings
 
 from .conftest import DEMO
 

@@ -9,7 +9,7 @@ import pytest
 
 from index.embed import SentenceTransformerEmbedder
 from qa.service import Service
-from reportqa.settings import Settings
+from index.settings import Settings
 
 from .conftest import DEMO
 

@@ -17,7 +17,7 @@ from index import repository as repo
 from index.embed import HashEmbedder
 from index.errors import IndexCorrupt, IndexMismatch
 from qa.service import Service
-from reportqa.settings import Settings
+from index.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "eval" / "corpus" / "demo"

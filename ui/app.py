@@ -20,7 +20,7 @@ from index.errors import ReportQAError  # noqa: E402
 from qa.facts import FACT_LABELS  # noqa: E402
 from qa.schema import Citation  # noqa: E402
 from qa.service import Service  # noqa: E402
-from reportqa.settings import Settings  # noqa: E402
+from index.settings import Settings  # noqa: E402
 
 from . import render  # noqa: E402
 from .api import BasicAuth, add_routes, parse_auth  # noqa: E402

@@ -107,7 +107,7 @@ def run_one(n: int, model: str, out: Path, k_questions: int, seed: int, batch_si
     from index.embed import load_embedder
     from index.ingest import embed_text
     from qa.service import Service
-    from reportqa.settings import Settings
+    from index.settings import Settings
 
     if threads:
         torch.set_num_threads(threads)
@@ -187,7 +187,7 @@ def wins(n: int, out: Path, seed: int, model: str, limit: int) -> dict:
     from index.embed import SentenceTransformerEmbedder
     from index.ingest import IngestOptions, embed_text, parse_text, to_chunks
     from index.readers import read_file
-    from reportqa.settings import Settings
+    from index.settings import Settings
 
     corpus = ensure_corpus(out, n, seed)
     s = Settings()

@@ -4,7 +4,7 @@ from dataclasses import asdict
 from pathlib import Path
 from index.embed import HashEmbedder
 from qa.service import Service
-from reportqa.settings import Settings
+from index.settings import Settings
 from eval.scoring import score_answer
 
 backend, n, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])

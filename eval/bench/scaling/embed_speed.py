@@ -37,7 +37,7 @@ def synthetic_texts(n: int, seed: int = 0) -> list[str]:
     from eval.bench.synth import identities, report
     from index.ingest import IngestOptions, embed_text, parse_text, to_chunks
     from index.readers import read_txt
-    from reportqa.settings import Settings
+    from index.settings import Settings
 
     s = Settings()
     opts = IngestOptions(model="hash", chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap)

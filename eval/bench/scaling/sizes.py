@@ -2,7 +2,7 @@ import json, sys, tempfile
 from pathlib import Path
 from index.embed import HashEmbedder
 from qa.service import Service
-from reportqa.settings import Settings
+from index.settings import Settings
 def du(p): p=Path(p); return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else p.stat().st_size
 for name, paths in [("demo", ["eval/corpus/demo"]), ("seeds", ["../shared/seeds"]), ("wild_dev", ["../shared/wild_dev/docs"])]:
     for b in ["faiss", "milvus"]:
