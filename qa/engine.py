@@ -229,6 +229,12 @@ class Engine:
                 {d for d in self.docs if _year_matches(self.docs[d].year, years)} if years else None))
         if p.intent == "practice":
             return self.practice(q, p, docs)
+        return self.answer_single(q, q_eff, p, docs)
+
+    def answer_single(self, q: str, q_eff: str, p: Parsed, docs: list[str] | None) -> Answer:
+        """The single-report reader: retrieve within ``docs``, extract a typed span, cite or abstain.
+
+        This is the seam the cross-report planner calls once per report (``docs=[doc]``)."""
         hits = self.retrieve(q_eff, docs)
         sents = self.candidate_sentences(p, docs, hits)
         p = ex.with_idf(p, sents)
