@@ -1,22 +1,49 @@
-"""Detect institution, reporting year, statistics period and publication date of a report."""
+"""Detect institution, reporting year, statistics period and publication date of a report.
+
+The institution is found where a report names itself, in this order: its title line (…工作年度报告,
+with the name on the line before or after when the title has none), the sentences where it refers
+to itself (本报告由…编制, 请与…联系, 现公布…), then the most frequent name. A name's left boundary
+comes from jieba's part-of-speech segmentation: it starts at a name-like token, never at a verb,
+preposition, numeral or time word (请与, 特向社会公布, 现编制, 日成立了, a stray 年 are not part of it).
+"""
 from __future__ import annotations
 
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
+from .names import is_government, normal_form, to_simplified
 from .textutil import fold
 
+# Name endings that questions are matched with (qa/scope.py); kept short and specific.
 SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业学院", "大学", "学院", "学校",
             "教育局", "教育厅", "人民政府", "委员会", "局", "厅")
+SCHOOL_SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业学院", "大学", "学院", "学校")
+# Endings of a reporting body's name, the government forms included (longest first).
+NAME_SUFFIXES = SCHOOL_SUFFIXES + ("人民政府办公室", "人民政府办公厅", "人民政府", "街道办事处", "管理委员会",
+                                   "管委会", "委员会", "局", "厅", "委", "中心")
+# Endings too generic to be trusted on frequency alone (党委, 数据中心): title or self-reference only.
+_WEAK_SUFFIXES = ("委", "中心")
+_SUF_RE = re.compile("|".join(sorted(set(NAME_SUFFIXES), key=len, reverse=True)))
 _CJK = r"[\u4e00-\u9fffX]"
-_NAME_RE = re.compile(rf"{_CJK}{{2,18}}?(?:{'|'.join(SUFFIXES)})")
-# Characters that end the words before a name: a name never starts right after them.
-_LEAD_STOP = set("的在了和与及对将由是为据我本该各全向从至于把被经按照根通过以并等所")
-_GENERIC = {"高校", "学校", "我校", "本校", "学院", "我院", "大学", "高等学校", "本院", "各高校", "该校"}
-_BAD_PARTS = ("公开", "平台", "面向", "各类", "全校", "按照", "要求", "以下", "报告", "年度")
-_LEAD_WORDS = ("学年度", "年度", "学年", "根据", "关于", "现将", "按照", "依照", "依据", "通过", "推进", "加强", "编制", "做好",
-               "落实", "贯彻", "为做好", "严格执行", "执行", "结合", "综合", "对照", "联系", "请联系")
+_GENERIC = {"高校", "学校", "我校", "本校", "学院", "我院", "大学", "高等学校", "本院", "各高校", "该校", "人民政府",
+            "委员会", "管委会", "中心", "局", "厅", "委", "本局", "我局", "我委", "本委", "政府"}
+_BAD_PARTS = ("公开", "平台", "面向", "各类", "全校", "按照", "要求", "以下", "报告", "年度", "学年")
+# Part-of-speech tags (jieba) of tokens a name may be made of, and of tokens it may start with.
+_NAME_POS = {"n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "eng", "b", "a", "an", "l", "s", "x", "ng"}
+_START_POS = {"n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "eng", "b", "l", "s", "x", "ng", "a", "an"}
+# A verb inside a name (西安创新学院, 工贸) only right after a proper-name token.
+_PROPER_POS = {"ns", "nt", "nz", "nr", "nrt", "j", "eng"}
+# Words that start a clause, not a name, whatever tag the segmenter gives them.
+_LEAD_WORDS = ("现向", "现将", "特向", "其中", "通过", "根据", "按照", "依据", "结合", "关于", "经过", "联系", "请与")
+# Bodies above the reporter that its text cites (国务院办公厅, 省教育厅): never taken as the author
+# from frequency or self-reference sentences; a bare 省/市/县/区 before a body is such a mention.
+_SUPERIOR = re.compile(r"^(国务院|教育部|中共|中国共产党|全国|中华人民共和国|中央|自治区|[省市县区州]"
+                       r"(?!场|立|属|委员会$))")
+# Sentences where a report refers to itself.
+_SELF_REF = re.compile(r"本(年度)?报告(由|是|根据)|对本报告|请与|请联系|现(向社会)?公布|特向社会公布|现编制|现将|"
+                       r"结合.{0,12}实际|根据.{0,24}(年度|学年).{0,10}情况")
 
 
 @dataclass(frozen=True)
@@ -29,45 +56,113 @@ class Metadata:
     title: str
 
 
-def _trim_name(name: str) -> str:
-    for w in ("学年度", "年度", "学年"):
-        if w in name[:-2]:
-            name = name[name.rindex(w, 0, len(name) - 2) + len(w):]
-    changed = True
-    while changed:
-        changed = False
-        for w in _LEAD_WORDS:
-            if name.startswith(w) and len(name) - len(w) >= 4:
-                name, changed = name[len(w):], True
-    i = 0
-    while i < len(name) - 4 and name[i] in _LEAD_STOP:
-        i += 1
-    return name[i:]
+@lru_cache(maxsize=4096)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(60)
+    return tuple((w.word, w.flag) for w in pseg.cut(text))
+
+
+def names_in(text: str) -> list[tuple[int, int, str]]:
+    """Institution names in ``text`` as (start, end, name), their boundaries found by segmentation.
+
+    Each name ends in a NAME_SUFFIXES ending that closes a token (局官网 is no 局) and starts
+    at the first token of an unbroken run of name-like tokens before it."""
+    out: list[tuple[int, int, str]] = []
+    for m in _SUF_RE.finditer(text):
+        e = m.end()
+        s0 = e - len(m.group())
+        # the clause holding the name: back to the last punctuation, at most 24 characters
+        lo = s0
+        while lo > 0 and s0 - lo < 24 and re.match(_CJK, text[lo - 1]):
+            lo -= 1
+        window = text[lo: min(len(text), e + 4)]
+        toks = _pos(window)
+        bounds, pos = [], 0
+        for w, flag in toks:
+            bounds.append((pos, pos + len(w), w, flag))
+            pos += len(w)
+        rel_e = e - lo
+        if not any(b[1] == rel_e for b in bounds):
+            continue  # the ending is inside a word (局官网, 学院路)
+        # the token holding the suffix's first character, then walk back
+        i = next(k for k, b in enumerate(bounds) if b[0] <= s0 - lo < b[1])
+        j = i
+        while j > 0:
+            w, flag = bounds[j - 1][2], bounds[j - 1][3]
+            if not re.fullmatch(_CJK + "+", w) or w in _LEAD_WORDS:
+                break
+            if w.endswith(("年", "年度")) and w != "青年":
+                break  # 2022年|湖口县…, 学年度|福建师范大学
+            if flag in _NAME_POS:
+                j -= 1
+                continue
+            if flag in ("v", "vn") and j - 2 >= 0 and bounds[j - 2][3] in _PROPER_POS | {"n"}:
+                j -= 1  # 西安|创新|学院, 财经|管理|学院
+                continue
+            break
+        while j < i and (bounds[j][3] not in _START_POS or bounds[j][2] in _LEAD_WORDS):
+            j += 1
+        start = lo + bounds[j][0]
+        name = text[start:e]
+        if _ok_name(name):
+            out.append((start, e, name))
+    return out
+
+
+# Words that end like a body but are not one (服务大厅, 格局, 党委).
+_NOT_BODY = ("大厅", "展厅", "餐厅", "客厅", "门厅", "格局", "布局", "大局", "全局", "结局", "党委", "常委", "纪委",
+             "团委", "校委", "院委", "街道委")
+
+
+def _ok_name(name: str) -> bool:
+    if name.endswith(_NOT_BODY) or name.endswith("学校") and name[:-2].endswith(SCHOOL_SUFFIXES):
+        return False  # 长江大学学校办公室: the school is 长江大学
+    if len(name) < 4 or len(name) > 22 or name in _GENERIC or any(b in name for b in _BAD_PARTS):
+        return False
+    if re.search(r"[的了和与及或在对将由是为我本该各]", name[:2]) or name[0] in "年月日":
+        return False
+    inner = name[:-2]
+    # a school's department (重庆工商大学党政办公室) or a body's office is not the reporting body
+    if not name.endswith(SCHOOL_SUFFIXES) and any(s in inner for s in ("大学", "学院", "学校")):
+        return False
+    return True
+
+
+def _in_book_titles(text: str) -> list[tuple[int, int]]:
+    """Spans of cited titles (《…》) after their first character: a name that opens a title
+    (《福建师范大学信息公开实施细则》) is the reporter's own document, one further in is cited."""
+    return [(m.start() + 2, m.end()) for m in re.finditer(r"《[^》]{0,80}》", text)]
+
+
+def _outside(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return not any(a <= s and e <= b for a, b in spans)
 
 
 def institution_candidates(text: str) -> Counter:
-    """Institution-like names in ``text`` with their counts (longest form at each place)."""
-    counts: Counter = Counter()
-    for m in re.finditer(rf"(?:{'|'.join(SUFFIXES)})", text):
-        end = m.end()
-        # walk back over CJK characters to the start of the run
-        start = end - len(m.group())
-        while start > 0 and re.match(_CJK, text[start - 1]) and end - start < 20:
-            start -= 1
-        name = _trim_name(text[start:end])
-        if m.group() == "学校" and name[:-2].endswith(("大学", "学院", "学校")):
-            continue  # 长江大学学校办公室: the school is 长江大学
-        if len(name) >= 4 and name not in _GENERIC and not any(b in name for b in _BAD_PARTS):
-            counts[name] += 1
-    # A name followed directly by a longer name's tail (新疆医科大学|厚博学院) counts for the longer.
-    for a in list(counts):
-        for b in list(counts):
-            if a != b and b.startswith(a) and b.endswith(("学院", "学校", "大学")):
-                counts[b] += counts[a] if len(b) - len(a) <= 6 else 0
-    return counts
+    """Institution names in ``text`` outside cited titles (《…》), with their counts; at each place
+    only the longest name (新疆医科大学厚博学院 rather than 新疆医科大学)."""
+    spans = _in_book_titles(text)
+    found = [(s, e, n) for s, e, n in names_in(text) if _outside(spans, s, e)]
+    longest: dict[int, tuple[int, str]] = {}
+    for s, e, n in found:
+        if s not in longest or e > longest[s][0]:
+            longest[s] = (e, n)
+    return Counter(n for _, n in longest.values())
+
+
+def _proper_start(name: str) -> bool:
+    """True when a name opens with a proper noun (a place, an organisation, a brand: 重庆|工商大学,
+    XX|医学…), as a name that only frequency supports must (充分保证|学院 is not one)."""
+    toks = _pos(name)
+    return toks[0][1] in _PROPER_POS or len(toks) == 1
 
 
 def _title_line(lines: list[str]) -> str:
+    """The report's title: the first early line with 报告/年报 and 公开, joined to the line before
+    when a short title was broken over two lines."""
     lines = [ln.strip() for ln in lines[:20] if ln.strip()]
     for i, f in enumerate(lines[:15]):
         if 6 <= len(f) <= 80 and ("报告" in f or "年报" in f) and "公开" in f and not re.search(r"[|>]|首页", f):
@@ -77,22 +172,75 @@ def _title_line(lines: list[str]) -> str:
     return ""
 
 
+def _name_lines(lines: list[str], title: str) -> list[str]:
+    """The title and the short lines around it that are a name and nothing else
+    (重庆工商大学 above 2021-2022学年度信息公开工作报告)."""
+    lines = [ln.strip() for ln in lines[:20] if ln.strip()]
+    out = [title]
+    if title in lines:
+        i = lines.index(title)
+        for k in (i - 1, i + 1):
+            if 0 <= k < len(lines) and 4 <= len(lines[k]) <= 24:
+                out.append(lines[k])
+    return out
+
+
+def _pick(cands: list[str], counts: Counter) -> str:
+    return max(cands, key=lambda n: (counts.get(n, 0) > 0, counts.get(n, 0), len(n)))
+
+
+# Words a report uses for itself: a school's (我校, 学校) or a government body's (我局, 本机关).
+_SCHOOL_SELF = re.compile(r"我校|本校|学校|我院|本院|高校|学年")
+_GOV_SELF = re.compile(r"我局|本局|我委|本委|本机关|本单位|我办|本办|政府信息公开|行政机关|我厅|本厅|街道")
+
+
 def detect_institution(text: str, title: str) -> str:
-    """The reporting institution: the title's name, else the most frequent named one."""
-    body = text[:20000]
+    """The reporting institution: the title's name, else the name the report uses where it refers
+    to itself, else the most frequent name of its kind (a school's report is a school's, a body's
+    a body's), never a superior body it only cites."""
+    body = to_simplified(text[:20000])
     counts = institution_candidates(body)
-    if title:
-        in_title = [n for n in institution_candidates(title) if n not in _GENERIC]
-        if in_title:
-            return max(in_title, key=lambda n: (counts.get(n, 0) > 0, len(n)))
-    if not counts:
+    title_s = to_simplified(title) if title else ""
+    lines = body.split("\n")
+    if title_s:
+        for ln in _name_lines(lines, title_s):
+            in_line = [n for s, e, n in names_in(ln) if _outside(_in_book_titles(ln), s, e)]
+            if ln != title_s:  # a neighbouring line counts only when it is the name alone
+                in_line = [n for n in in_line if n == ln]
+            if in_line:
+                return _expand(_pick(_longest_each(in_line), counts), body)
+    spans = _in_book_titles(body)
+    selfref: Counter = Counter()
+    for sent in re.finditer(r"[^。！？!?\n]+", body):
+        if _SELF_REF.search(sent.group()):
+            for s, e, n in names_in(sent.group()):
+                if re.match(r"(门户)?(网站|官网|网)", sent.group()[e:e + 4]):
+                    continue  # 在莆田市涵江区人民政府网站公布: whose website, not whose report
+                if _outside(spans, sent.start() + s, sent.start() + e):
+                    selfref[n] += 1
+    school_kind = len(_SCHOOL_SELF.findall(body)) >= len(_GOV_SELF.findall(body))
+    pool = [n for n in set(counts) | set(selfref) if not _SUPERIOR.match(n) and not n.endswith(_WEAK_SUFFIXES)]
+    if not pool:
         return ""
-    # The reporter names itself often; other institutions (ministries) less so.
+    kind = [n for n in pool if n.endswith(SCHOOL_SUFFIXES) == school_kind]
+    pool = kind or pool
+
     def score(n: str) -> tuple:
-        c = counts[n]
-        issuer = any(k in n for k in ("教育部", "教育厅", "国务院", "委员会", "人民政府"))
-        return (not issuer, c + (2 if n.endswith(("大学", "学院", "学校")) else 0), len(n))
-    return max(counts, key=score)
+        # a self-reference outweighs mere mentions; a proper-noun start (重庆|工商大学) breaks ties
+        return (selfref[n] * 3 + counts.get(n, 0) + (1 if _proper_start(n) else 0), len(n))
+    return _expand(max(pool, key=score), body)
+
+
+def _longest_each(names: list[str]) -> list[str]:
+    """Names with those that another one extends dropped (新疆医科大学 inside 新疆医科大学厚博学院)."""
+    return [n for n in dict.fromkeys(names) if not any(o != n and o.startswith(n) for o in names)]
+
+
+def _expand(name: str, body: str) -> str:
+    # 卫生健康委 is the short form of 卫生健康委员会: the full form when the text has it
+    if name.endswith("委") and not name.endswith("委员会") and name + "员会" in body:
+        return name + "员会"
+    return name
 
 
 _AY = re.compile(r"(20\d{2})\s*[-—–~至到－]\s*(20\d{2})\s*(?:学年|年度)")
@@ -195,3 +343,8 @@ def detect(text: str, raw_text: str = "") -> Metadata:
         published=detect_published(raw_text or text),
         title=title,
     )
+
+
+
+
+from .names import same_institution  # noqa: E402,F401  (the comparison `reportqa docs --check` uses)
