@@ -60,3 +60,7 @@ class ModelNotFound(ReportQAError):
 
 class UnknownDocument(ReportQAError):
     pass
+
+
+class InvalidCorrection(ReportQAError):
+    """A person's correction of a report's institution or year is empty or malformed."""

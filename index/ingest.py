@@ -7,6 +7,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +22,7 @@ from . import repository as repo
 from .chunking import chunk_sections
 from .clean import clean_segments, page_at
 from .embed import Embedder
-from .errors import IndexError_, InputFileError, UnknownDocument
+from .errors import IndexError_, InputFileError, InvalidCorrection, UnknownDocument
 from .keyword import KeywordIndex
 from .metadata import detect
 from .readers import read_file
@@ -120,6 +121,51 @@ def load_overrides(path: Path) -> dict:
     return out
 
 
+# A person's corrections of detected metadata live beside the versions, outside any one version,
+# so that every later ingest (a changed file, --rebuild, a fresh index in the same folder) applies
+# them instead of undoing them.
+CORRECTIONS = "corrections.json"
+_YEAR_FORM = re.compile(r"^20\d{2}(-20\d{2})?$")
+
+
+def load_corrections(root: Path) -> dict:
+    """``{doc: {"institution": …, "year": …}}`` as set by ``reportqa docs --set``."""
+    try:
+        return json.loads((Path(root) / CORRECTIONS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise IndexError_(f"{CORRECTIONS} is unreadable ({exc}); fix or delete it") from exc
+
+
+def validate_correction(institution: str | None, year: str | None) -> dict:
+    """The fields of a correction, checked: a non-empty name, a year such as 2023 or 2022-2023."""
+    fields = {}
+    if institution is not None:
+        institution = institution.strip()
+        if not institution:
+            raise InvalidCorrection("institution is empty")
+        fields["institution"] = institution
+    if year is not None:
+        year = year.strip().replace("—", "-").replace("–", "-")
+        m = _YEAR_FORM.match(year)
+        if not m or "-" in year and int(year[5:]) != int(year[:4]) + 1:
+            raise InvalidCorrection(f"year {year!r} is neither a year (2023) nor an academic year (2022-2023)")
+        fields["year"] = year
+    if not fields:
+        raise InvalidCorrection("give --institution and/or --year")
+    return fields
+
+
+def _with_corrections(overrides: dict | None, corrections: dict) -> dict | None:
+    if not corrections:
+        return overrides
+    out = {k: dict(v) for k, v in (overrides or {}).items()}
+    for doc, fields in corrections.items():
+        out.setdefault(doc, {}).update(fields)  # a person's correction wins over a manifest
+    return out
+
+
 def parse_text(name: str, fmt: str, segments, opts: IngestOptions, sha: str = "", source: str = "") -> Parsed:
     """Clean, detect metadata, find sections and chunk one document's text."""
     text, pages = clean_segments(segments)
@@ -178,6 +224,7 @@ class Ingester:
 
     def __init__(self, root: Path, embedder: Embedder, opts: IngestOptions,
                  enrich: Enricher | None = None, progress: Callable | None = None):
+        opts = replace(opts, overrides=_with_corrections(opts.overrides, load_corrections(Path(root))))
         self.root, self.embedder, self.opts, self.enrich = Path(root), embedder, opts, enrich
         self.progress = progress or (lambda it, **kw: it)
 
@@ -208,6 +255,36 @@ class Ingester:
                     break
                 yield self._run(batch, list(remove) if first else [], rebuild and first, seen, pool)
                 first = False
+
+    def correct(self, doc: str, institution: str | None = None, year: str | None = None) -> Document:
+        """Set a report's institution and/or year by hand: kept in INDEX/corrections.json (so a
+        re-ingest applies it) and committed as a new version with the report's chunks relabelled."""
+        fields = validate_correction(institution, year)
+        with repo.writer_lock(self.root):
+            repo.discard_stale(self.root)
+            repo.finish_pending(self.root)
+            live = self._open_live(False)
+            if live is None:
+                raise UnknownDocument(f"no document named {doc!r} in the index")
+            try:
+                d = live.store.document(doc)
+                if d is None:
+                    raise UnknownDocument(f"no document named {doc!r} in the index")
+                corrections = load_corrections(self.root)
+                corrections.setdefault(doc, {}).update(fields)
+                path = self.root / CORRECTIONS
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(corrections, ensure_ascii=False, indent=1), encoding="utf-8")
+                os.replace(tmp, path)
+                self.opts = replace(self.opts, overrides=_with_corrections(self.opts.overrides, {doc: fields}))
+                text = live.store.text(doc)  # the stored cleaned text, chunked as at ingest
+                new = replace(d, **fields)
+                pieces = chunk_sections(text, parse_sections(text), self.opts.chunk_size, self.opts.chunk_overlap)
+                self._build(live, {doc: Parsed(replace(new, chunks=len(pieces)), text, live.store.pages(doc),
+                                               pieces)}, [], False)
+            finally:
+                live.close()
+        return new
 
     @contextmanager
     def _workers(self):
@@ -447,4 +524,5 @@ def _row(c: Chunk, vec, born: int) -> dict:
             "institution": (c.institution or "")[:500], "year": str(c.year or "")[:60], "text": c.text}
 
 
-__all__ = ["Ingester", "IngestOptions", "FileResult", "walk", "load_overrides", "embed_text"]
+__all__ = ["Ingester", "IngestOptions", "FileResult", "walk", "load_overrides", "embed_text", "CORRECTIONS",
+           "load_corrections", "validate_correction"]

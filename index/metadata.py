@@ -247,8 +247,18 @@ _AY = re.compile(r"(20\d{2})\s*[-—–~至到－]\s*(20\d{2})\s*(?:学年|年�
 _CY = re.compile(r"(20\d{2})\s*年度?(?:高校|学校|本校|我校|我院|学院)?(?:信息公开|政府信息公开)")
 
 
-def detect_year(text: str, title: str) -> str:
-    """Academic year "2021-2022" or calendar year "2023" of the report, or ""."""
+def detect_year(text: str, title: str, period: str = "") -> str:
+    """Academic year "2021-2022" or calendar year "2023" of the report, or "".
+
+    An academic year written in the title wins; then the year the statistics period stands for
+    (a "2020年度" report on 2019-09-01 to 2020-08-31 is the 2019-2020 report); then the first
+    year form near the top."""
+    m = _AY.search(fold(title or ""))
+    if m and int(m.group(2)) == int(m.group(1)) + 1:
+        return f"{m.group(1)}-{m.group(2)}"
+    from_period = year_of_period(period) if period else ""
+    if from_period:
+        return from_period
     for src in (title, text[:3000]):
         if not src:
             continue
@@ -318,15 +328,30 @@ def detect_period(text: str) -> str:
     return ""
 
 
-_PUB = re.compile(r"(发布时间|发布日期|发表时间|发稿时间|时间|日期)\s*[:：]\s*(20\d{2})[-/年.](\d{1,2})[-/月.](\d{1,2})")
+_PUB = re.compile(r"(发布时间|发布日期|发表时间|发稿时间|印发日期|成文日期|时间|日期)\s*[:：]\s*[\[【(（]?\s*"
+                  r"(20\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
+# A date alone on a line, bare or bracketed ([2022-10-31], (2020年10月30日)): the date a report is
+# signed or posted, under its title or after its signature.
+_DATE_LINE = re.compile(r"^\s*[\[【(（]?\s*(20\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?\s*[\]】)）]?\s*$")
 
 
 def detect_published(raw_text: str) -> str:
-    """Publication date (ISO) from page metadata lines such as 发布时间:2022-10-30."""
-    m = _PUB.search(fold(raw_text[:5000]))
+    """Publication date (ISO) from page metadata (发布时间:2022-10-30, 发布时间:[2017-12-01]) or a
+    date alone on a line near the top or the end of the page; read from the raw text, before
+    cleaning strips the page chrome around it."""
+    f = fold(raw_text)
+    m = _PUB.search(f[:5000])
     if not m:
+        lines = f.split("\n")
+        near = lines[:12] + lines[-12:] if len(lines) > 24 else lines
+        m = next((x for x in map(_DATE_LINE.match, near) if x), None)
+        if not m:
+            return ""
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        y, mo, d = int(m.group(2)), int(m.group(3)), int(m.group(4))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
         return ""
-    y, mo, d = int(m.group(2)), int(m.group(3)), int(m.group(4))
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
@@ -337,7 +362,7 @@ def detect(text: str, raw_text: str = "") -> Metadata:
     period = detect_period(text)
     return Metadata(
         institution=detect_institution(text, title),
-        year=detect_year(text, title),
+        year=detect_year(text, title, period),
         period=period,
         period_norm=normalize_period(period) if period else "",
         published=detect_published(raw_text or text),
@@ -348,3 +373,61 @@ def detect(text: str, raw_text: str = "") -> Metadata:
 
 
 from .names import same_institution  # noqa: E402,F401  (the comparison `reportqa docs --check` uses)
+
+
+def year_of_period(period: str) -> str:
+    """The report year a statistics period stands for: "2021-2022" for an academic year
+    (September to August, or written 2021-2022学年), "2023" for a calendar year, else ""."""
+    f = fold(period or "")
+    m = _AY.search(f)
+    if m and int(m.group(2)) == int(m.group(1)) + 1:
+        return f"{m.group(1)}-{m.group(2)}"
+    norm = normalize_period(f)
+    if norm:
+        y1, m1 = int(norm[:4]), int(norm[5:7])
+        y2 = int(norm[11:15])
+        if y2 == y1 + 1 and m1 >= 7:
+            return f"{y1}-{y2}"
+        if y1 == y2:
+            return str(y1)
+    ys = re.findall(r"(20\d{2})\s*年", f)
+    if ys and len(set(ys)) == 1 and re.search(r"1\s*月\s*1\s*日|年度|全年", f):
+        return ys[0]
+    return ""
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One report of ``check_detection``: what was detected against what a manifest says."""
+
+    doc: str
+    detected: str
+    expected: str
+    same: bool
+    detected_year: str = ""
+    expected_year: str = ""
+    year_same: bool | None = None  # None: the manifest gives no period to compare with
+
+
+def check_detection(docs, manifest: dict) -> tuple[list[CheckRow], dict]:
+    """Compare documents' institutions (and years) with a manifest ``{doc: {"institution", "period"
+    or "year"}}``; a leading place name and 人民政府 vs 人民政府办公室 are not differences.
+
+    Returns the rows (manifest order; a manifest doc not indexed has detected "") and a summary
+    ``{"reports", "exact", "rate", "years", "years_exact", "year_rate", "missing"}``."""
+    by_doc = {d.doc: d for d in docs}
+    rows = []
+    for name, exp in manifest.items():
+        d = by_doc.get(name)
+        det = d.institution if d else ""
+        ey = exp.get("year") or year_of_period(exp.get("period", ""))
+        dy = d.year if d else ""
+        rows.append(CheckRow(name, det, exp.get("institution", ""), same_institution(det, exp.get("institution", "")),
+                             dy, ey, (dy == ey) if ey else None))
+    n = len(rows)
+    ny = [r for r in rows if r.year_same is not None]
+    summary = {"reports": n, "exact": sum(r.same for r in rows), "rate": round(sum(r.same for r in rows) / n, 4) if n else 0.0,
+               "years": len(ny), "years_exact": sum(bool(r.year_same) for r in ny),
+               "year_rate": round(sum(bool(r.year_same) for r in ny) / len(ny), 4) if ny else 0.0,
+               "missing": [r.doc for r in rows if r.doc not in by_doc]}
+    return rows, summary

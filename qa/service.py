@@ -64,6 +64,10 @@ class Service:
     def ask(self, question: str, history=None, filters=None):
         return self.engine().ask(question, history=history, filters=filters)
 
+    def correct(self, doc: str, institution: str | None = None, year: str | None = None):
+        """Set a report's institution/year by hand (kept across re-ingests); the new Document."""
+        return make_ingester(self.settings, self.embedder).correct(doc, institution, year)
+
     def ingest(self, paths, overrides=None, progress=None, rebuild=False, remove=()):
         """Ingest files or folders; every file's result, once all are committed."""
         return [r for batch in self.ingest_batches(paths, overrides, progress, rebuild, remove) for r in batch]

@@ -70,7 +70,7 @@ def cmd_ingest(args, settings: Settings) -> int:
     from index.ingest import load_overrides
 
     overrides = load_overrides(Path(args.manifest)) if args.manifest else {}
-    for p in args.paths:  # a manifest.jsonl/.csv beside the reports applies automatically
+    for p in ([] if args.no_manifest else args.paths):  # a manifest beside the reports applies automatically
         for cand in ("manifest.jsonl", "manifest.csv"):
             f = Path(p) / cand
             if f.is_file() and not args.manifest:
@@ -100,16 +100,47 @@ def cmd_remove(args, settings: Settings) -> int:
 def cmd_docs(args, settings: Settings) -> int:
     from index import repository as repo
 
+    if args.set:
+        d = _service(settings).correct(args.set, args.institution, args.year)
+        print(f"set      {d.doc}: {d.institution} {d.year} (kept in {settings.index_dir}/corrections.json)")
+        return 0
+    if args.institution or args.year:
+        raise ReportQAError("--institution and --year go with --set DOC")
     index = repo.load(settings.index_dir)
+    docs = index.store.documents()
+    if args.check:
+        return _check(docs, Path(args.check), args.json)
     rows = [{"doc": d.doc, "institution": d.institution, "year": d.year, "period": d.period,
              "period_norm": d.period_norm, "published": d.published, "chunks": d.chunks, "format": d.format}
-            for d in index.store.documents()]
+            for d in docs]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
         for r in rows:
-            print(f"{r['doc']}\t{r['institution']}\t{r['year']}\t{r['period']}\t{r['chunks']}\t{r['format']}")
+            print(f"{r['doc']}\t{r['institution']}\t{r['year']}\t{r['period']}\t{r['published'] or '-'}\t"
+                  f"{r['chunks']}\t{r['format']}")
         print(f"{len(rows)} documents")
+    return 0
+
+
+def _check(docs, manifest_path: Path, as_json: bool) -> int:
+    """Detected institution/year per report against a manifest, and the exact-match rates."""
+    from index.ingest import load_overrides
+    from index.metadata import check_detection
+
+    if not manifest_path.is_file():
+        raise ReportQAError(f"no manifest file {manifest_path}")
+    rows, summary = check_detection(docs, load_overrides(manifest_path))
+    if as_json:
+        print(json.dumps({"rows": [asdict(r) for r in rows], **summary}, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        year = "" if r.year_same is None else f"\t{'ok' if r.year_same else 'YEAR'} {r.detected_year or '-'}" + (
+            "" if r.year_same else f" (expected {r.expected_year})")
+        print(f"{'ok  ' if r.same else 'DIFF'}\t{r.doc}\t{r.detected or '-'}\t{r.expected}{year}")
+    print(f"institution: {summary['exact']}/{summary['reports']} exact ({summary['rate']:.1%}); "
+          f"year: {summary['years_exact']}/{summary['years']} ({summary['year_rate']:.1%})"
+          + (f"; not indexed: {', '.join(summary['missing'])}" if summary["missing"] else ""))
     return 0
 
 
@@ -201,6 +232,8 @@ def make_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .htm .pdf .docx)")
     sp.add_argument("--manifest", help="CSV/JSONL sidecar: doc -> institution/year/period overrides")
+    sp.add_argument("--no-manifest", action="store_true",
+                    help="ignore a manifest.jsonl/.csv beside the reports (to measure detection)")
     sp.add_argument("--rebuild", action="store_true", help="re-chunk and re-embed everything (fixes a damaged or mismatched index)")
     sp.add_argument("--max-file-mb", type=float, help="per-file size limit in MB (default 50)")
     sp.add_argument("--commit-every", type=int, help="commit a new index version every N files (default 500): "
@@ -214,9 +247,15 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("docs", nargs="+", help="document names as shown by `reportqa docs`")
     sp.set_defaults(fn=cmd_remove)
 
-    sp = sub.add_parser("docs", help="list indexed documents")
+    sp = sub.add_parser("docs", help="list indexed documents, check detection, correct a report")
     common(sp)
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--check", metavar="MANIFEST",
+                    help="print detected vs expected institution/year per report (CSV/JSONL manifest) and the rate")
+    sp.add_argument("--set", metavar="DOC", help="correct one report's metadata (with --institution/--year); "
+                                                 "kept in INDEX/corrections.json, so re-ingests keep it")
+    sp.add_argument("--institution", help="with --set: the reporting institution")
+    sp.add_argument("--year", help="with --set: the report year, 2023 or 2022-2023")
     sp.set_defaults(fn=cmd_docs)
 
     sp = sub.add_parser("facts", help="export the per-report facts table")
