@@ -15,8 +15,9 @@ from index.tokenize import tokenize
 from index.settings import Settings
 
 from . import extract as ex
-from .errors import InvalidQuestion, UnknownFilter
-from .parse import InstitutionMatcher, Parsed, parse, question_years, to_simplified
+from .errors import ConflictingScope, InvalidQuestion, UnknownFilter
+from .parse import Parsed, parse, to_simplified
+from .scope import InstitutionMatcher, question_years, year_matches
 from .schema import Answer, Citation
 
 FOLLOW_UP = re.compile(r"^(那|那么|还有|再看看|换成|改成)|呢[?？]?$")
@@ -144,7 +145,8 @@ class Engine:
         new_insts, _ = self.matcher.match(q)
         if not FOLLOW_UP.search(q) and len(q) > 14:
             return q
-        old_insts, _ = self.matcher.match(prev)
+        old = self.matcher.match(prev)
+        old_insts = list(old.found)
         new_years = question_years(q)
         base = prev
         if new_insts:
@@ -155,7 +157,7 @@ class Engine:
             else:
                 base = new_insts[0] + base
             # aliases in the previous question (重庆理工) are replaced by the new name too
-            for a in getattr(self.matcher, "last_aliases", []):
+            for a in old.aliases:
                 base = base.replace(a, new_insts[0])
         if new_years:
             base = re.sub(r"20\d{2}\s*[-—–]\s*20\d{2}\s*(学年度|学年|年度)?|20\d{2}\s*(年度|年)", new_years[0] + "年", base, count=1)
@@ -165,7 +167,10 @@ class Engine:
         """(parsed question, docs in scope or None for all, years, an abstention or None).
 
         Institutions and years named in the question (or given as filters) restrict the
-        reports; naming ones that are not indexed is an abstention that says which.
+        reports; naming ones that are not indexed is an abstention that says which. A filter
+        naming another institution than the question does is a ConflictingScope error, never
+        a silent answer about the filter's institution. A calendar year picks a body's report of
+        that year or a school's academic year that ends in it.
         """
         p = parse(q_eff, self.matcher)
         filters = filters or {}
@@ -174,7 +179,14 @@ class Engine:
             fi = filters["institution"]
             if fi not in self.institutions():
                 raise UnknownFilter(f"institution {fi!r} is not indexed")
-            insts = [fi]
+            named = [n for n in p.institutions if not self.matcher.same(n, fi)]
+            if p.institutions and len(named) == len(p.institutions):
+                raise ConflictingScope(f"the question names {'、'.join(dict.fromkeys(named))}, "
+                                       f"the institution filter says {fi}")
+            if p.unknown_institutions:
+                raise ConflictingScope(f"the question names {'、'.join(p.unknown_institutions)}, "
+                                       f"the institution filter says {fi}")
+            insts = list(self.matcher.group(fi))
         years = list(p.years)
         if filters.get("year"):
             fy = str(filters["year"])
@@ -186,18 +198,21 @@ class Engine:
             return p, None, years, _abstain(q, f"索引中没有{names}的报告，无法回答。", p.intent)
         if p.ambiguous and not insts:
             word, owners = p.ambiguous[0]
-            return p, None, years, _abstain(q, f"「{word}」可能指{'、'.join(owners)}，请写出是哪一所。", p.intent)
+            return p, None, years, _abstain(q, f"「{word}」可能指{'、'.join(owners)}，请写出是哪一个。", p.intent)
         docs = None
         if insts:
             docs = [d.doc for d in self.docs.values() if d.institution in insts]
         if years:
             pool = docs if docs is not None else list(self.docs)
-            scoped = [d for d in pool if _year_matches(self.docs[d].year, years)]
+            scoped = [d for d in pool if year_matches(self.docs[d].year, years)]
             if not scoped:
-                who = "、".join(insts) if insts else "索引"
+                who = "、".join(dict.fromkeys(self._canonical(i) for i in insts)) if insts else "索引"
                 return p, None, years, _abstain(q, f"{who}没有{'、'.join(years)}的报告，无法回答。", p.intent)
             docs = scoped
         return p, docs, years, None
+
+    def _canonical(self, name: str) -> str:
+        return min(self.matcher.group(name), key=len)
 
     def search(self, question: str, k: int = 5, filters: dict | None = None) -> list[Hit]:
         """The top-k chunks for a question, scoped as ``ask`` scopes it (for recall metrics)."""
@@ -226,7 +241,7 @@ class Engine:
             return refusal
         if p.intent in ("list", "superlative", "compare"):
             return self.cross_report(q, p, set(docs) if docs is not None else (
-                {d for d in self.docs if _year_matches(self.docs[d].year, years)} if years else None))
+                {d for d in self.docs if year_matches(self.docs[d].year, years)} if years else None))
         if p.intent == "practice":
             return self.practice(q, p, docs)
         return self.answer_single(q, q_eff, p, docs)
@@ -352,19 +367,6 @@ def _is_num(v: str) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _year_matches(doc_year: str, years: list[str]) -> bool:
-    if not doc_year:
-        return False
-    for y in years:
-        if y == doc_year:
-            return True
-        if "-" in doc_year and "-" not in y and y == doc_year.split("-")[1]:
-            return True  # a 2021-2022 academic-year report is the 2022 report
-        if "-" in y and "-" not in doc_year and doc_year in y.split("-"):
-            return True
-    return False
 
 
 def _last_question(history) -> str:

@@ -10,3 +10,7 @@ class InvalidQuestion(ReportQAError):
 
 class UnknownFilter(ReportQAError):
     """A filter names an institution or year that is not indexed."""
+
+
+class ConflictingScope(ReportQAError):
+    """A filter names another institution than the question does (东江理工大学 asked, 青岚师范学院 filtered)."""

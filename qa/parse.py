@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import jieba
 
-from index.metadata import SUFFIXES
+from index.names import to_simplified
 from index.textutil import fold
 from index.tokenize import tokenize
+
+from .scope import _AY_Q, InstitutionMatcher, Match, normalize_years, question_years  # noqa: F401
 
 INTENTS = ("count", "phone", "email", "date", "yesno", "text", "list", "superlative", "compare", "practice")
 
@@ -32,19 +33,6 @@ class Parsed:
     unit: str = ""
     negated_topic: str = ""
     extra: dict = field(default_factory=dict)
-
-
-_T2S = None
-
-
-def to_simplified(text: str) -> str:
-    """Traditional characters mapped to simplified (OpenCC t2s), so 重慶理工大學 finds 重庆理工大学."""
-    global _T2S
-    if _T2S is None:
-        from opencc import OpenCC
-
-        _T2S = OpenCC("t2s")
-    return _T2S.convert(text)
 
 
 # First match wins, so the order matters: practice and cross-report phrasings before the
@@ -80,37 +68,6 @@ def question_unit(q: str) -> str:
     return ""
 
 
-_NAME_IN_Q = re.compile(rf"[\u4e00-\u9fffX]{{2,16}}?(?:{'|'.join(SUFFIXES)})")
-_Q_LEAD = re.compile(r"^(那么|那|请问|问|关于|对于|对|和|与|跟|比较|在|据)+")
-_NOT_NAMES = ("哪", "其他", "各", "本", "该", "所有", "全部", "兄弟", "同类", "每", "这", "那些", "一些")
-
-
-def _abbrev_of(alias: str, name: str, words: list[str] | None = None) -> bool:
-    """True when ``alias`` abbreviates ``name``: an ordered subsequence starting in its first two
-    characters and spanning at least two of its words (湖工商 -> 湖南工商大学, 国科大 -> 中国科学院大学)."""
-    if len(alias) < 3 or alias == name or alias[0] not in name[:2]:
-        return False
-    words = words if words is not None else jieba.lcut(name)
-    owner = []
-    for i, w in enumerate(words):
-        owner.extend([i] * len(w))
-    pos, used = 0, set()
-    for ch in alias:
-        idx = name.find(ch, pos)
-        if idx < 0:
-            return False
-        used.add(owner[idx])
-        pos = idx + 1
-    return len(used) >= 2
-
-
-def _stem(name: str) -> str:
-    for suf in sorted(SUFFIXES, key=len, reverse=True):
-        if name.endswith(suf) and len(name) - len(suf) >= 2:
-            return name[: -len(suf)]
-    return name
-
-
 def head_term(q: str) -> str:
     """The counted thing: 多少项信息公开申请 -> 申请, 召开了多少次党委会 -> 党委会, 专项经费是多少 -> 经费."""
     f = fold(q)
@@ -123,126 +80,9 @@ def head_term(q: str) -> str:
     return toks[-1] if toks else ""
 
 
-class InstitutionMatcher:
-    """Recognise indexed institutions in a question by full name, short form or abbreviation."""
-
-    def __init__(self, names: list[str]):
-        self.names = sorted(set(n for n in names if n), key=len, reverse=True)
-        self._prefixes = Counter(n[:k] for n in self.names for k in range(1, len(n) + 1))
-        self._stems: dict[str, list[str]] = {}
-        for n in self.names:
-            self._stems.setdefault(_stem(n), []).append(n)
-        # Everything that depends only on the indexed names is computed once per index version,
-        # so matching a question costs a few substring scans, not a pass over all name pairs.
-        self._forms = {n: self._short_forms(n) for n in self.names}
-        self._words = {n: jieba.lcut(n) for n in self.names}
-        self._first_word: dict[str, list[str]] = {}
-        for n in self.names:
-            w = self._words[n][0]
-            if len(w) >= 2:
-                self._first_word.setdefault(w, []).append(n)
-        self._initials = {}
-        for n in self.names:
-            self._initials.setdefault(n[0], []).append(n)
-            if len(n) > 1:
-                self._initials.setdefault(n[1], []).append(n)
-
-    def short_forms(self, name: str) -> list[str]:
-        """Short forms that point at ``name`` alone (precomputed)."""
-        return self._forms.get(name) or self._short_forms(name)
-
-    def _short_forms(self, name: str) -> list[str]:
-        """Short forms that point at ``name`` alone: its stem without the generic suffix
-        (重庆理工 for 重庆理工大学; among names sharing a stem, the shortest one owns it) and its
-        unique prefixes of four or more characters."""
-        forms = []
-        stem = _stem(name)
-        sharing = self._stems.get(stem, [])
-        if stem != name and len(stem) >= 3 and min(sharing, key=len) == name and \
-                sum(1 for n in sharing if len(n) == len(name)) == 1:
-            forms.append(stem)  # 东江理工 is 东江理工大学, not 东江理工职业学院
-        forms += [name[:k] for k in range(4, len(name)) if self._prefixes[name[:k]] == 1]
-        return forms
-
-    def match(self, question: str) -> tuple[list[str], list[str]]:
-        """(indexed institutions named, institution-like names that are not indexed)."""
-        q = fold(question)
-        self.last_aliases: list[str] = []
-        self.last_ambiguous: list[tuple[str, list[str]]] = []
-        found: list[str] = []
-        rest = q
-        for n in self.names:  # longest first, so 东江理工职业学院 wins over 东江理工
-            if n in rest:
-                found.append(n)
-                rest = rest.replace(n, " ")
-        unknown = []
-        for part in re.split(r"[\s,，。？?！!、；;：:和与及跟或]+", rest):
-            part = _Q_LEAD.sub("", part)
-            for m in _NAME_IN_Q.finditer(part):
-                cand = m.group()
-                if any(w in cand for w in _NOT_NAMES):
-                    continue
-                if len(cand) < 4 or len(cand) > 14 or any(b in cand for b in ("的", "公开", "报告", "工作", "信息")):
-                    continue
-                if any(cand in n for n in self.names):
-                    continue
-                unknown.append(cand)
-        if not unknown:
-            for n in self.names:
-                if n in found:
-                    continue
-                for sf in self.short_forms(n):
-                    if sf in rest:
-                        found.append(n)
-                        self.last_aliases.append(sf)
-                        break
-            if not found:
-                cands = set()
-                for L in (3, 4, 5):
-                    for i in range(len(rest) - L + 1):
-                        cands.add(rest[i:i + L])
-                hits = {(n, c) for c in cands for n in self._initials.get(c[0], ()) if _abbrev_of(c, n, self._words[n])}
-                if len({n for n, _ in hits}) == 1:
-                    found.append(next(iter(hits))[0])
-                    self.last_aliases.extend(c for _, c in hits)
-            if not found:
-                self._leading_word(rest, found)
-        return found, unknown
-
-    def _leading_word(self, rest: str, found: list[str]) -> None:
-        """A name's first word alone (青岚, 东江): the institution when only one name starts with it,
-        an ambiguity to report when several do. Only where the word stands apart (before a year,
-        的, punctuation or the end), so ordinary words are not taken for names."""
-        for w in self._first_word:
-            for m in re.finditer(re.escape(w), rest):
-                nxt = rest[m.end(): m.end() + 1]
-                if nxt and re.match(r"[\u4e00-\u9fff]", nxt) and nxt != "的":
-                    continue
-                owners = [x for x in self.names if x.startswith(w)]
-                if len(owners) == 1:
-                    found.append(owners[0])
-                    self.last_aliases.append(w)
-                else:
-                    self.last_ambiguous.append((w, owners))
-                break
-
-
-_AY_Q = re.compile(r"(20\d{2})\s*[-—–~至到]\s*(20\d{2})\s*(?:学年|年度|年)?")
-_Y_Q = re.compile(r"(20\d{2})\s*(?:年度|年|学年)")
-
-
-def question_years(q: str) -> list[str]:
-    """Reporting years named in the question: "2021-2022" or "2023"."""
-    f = fold(q)
-    years = [f"{a}-{b}" for a, b in _AY_Q.findall(f) if int(b) == int(a) + 1]
-    rest = _AY_Q.sub(" ", f)
-    years += [y for y in _Y_Q.findall(rest)]
-    return years
-
-
 def key_terms(q: str, institutions: list[str]) -> list[str]:
     """Content terms of the question: no institution names, years or question words."""
-    f = fold(q)
+    f = normalize_years(q)
     for n in sorted(institutions, key=len, reverse=True):
         f = f.replace(n, " ")
     f = _AY_Q.sub(" ", f)
@@ -258,9 +98,8 @@ def key_terms(q: str, institutions: list[str]) -> list[str]:
 
 def parse(question: str, matcher: InstitutionMatcher) -> Parsed:
     """Everything the answerer needs to know about a question."""
-    insts, unknown = matcher.match(question)
-    return Parsed(question=question, intent=detect_intent(question), institutions=tuple(insts),
-                  unknown_institutions=tuple(unknown), years=tuple(question_years(question)),
-                  terms=tuple(key_terms(question, insts + matcher.last_aliases + list(unknown))),
-                  unit=question_unit(question),
-                  ambiguous=tuple((w, tuple(ns)) for w, ns in matcher.last_ambiguous))
+    m = matcher.match(question)
+    return Parsed(question=question, intent=detect_intent(question), institutions=m.found,
+                  unknown_institutions=m.unknown, years=tuple(question_years(question)),
+                  terms=tuple(key_terms(question, list(m.found) + list(m.aliases) + list(m.unknown))),
+                  unit=question_unit(question), ambiguous=m.ambiguous)

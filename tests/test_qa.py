@@ -46,7 +46,7 @@ NAMES = ["重庆理工大学", "湖南工商大学", "浙江工贸职业技术�
     ("哪些学校没有收到申请", [], []),
 ])
 def test_institution_matching(question, found, unknown):
-    assert InstitutionMatcher(NAMES).match(question) == (found, unknown)
+    assert tuple(InstitutionMatcher(NAMES).match(question)) == (found, unknown)
 
 
 @pytest.mark.parametrize("question, years", [
