@@ -99,8 +99,9 @@ def names_in(text: str) -> list[tuple[int, int, str]]:
             if flag in _NAME_POS:
                 j -= 1
                 continue
-            if flag in ("v", "vn") and j - 2 >= 0 and bounds[j - 2][3] in _PROPER_POS | {"n"}:
-                j -= 1  # 西安|创新|学院, 财经|管理|学院
+            if j - 2 >= 0 and (flag == "v" and bounds[j - 2][3] in _PROPER_POS
+                               or flag == "vn" and bounds[j - 2][3] in _PROPER_POS | {"n"}):
+                j -= 1  # 西安|创新|学院, 财经|管理|学院 (but not 社会|公布|…)
                 continue
             break
         while j < i and (bounds[j][3] not in _START_POS or bounds[j][2] in _LEAD_WORDS):
@@ -165,7 +166,8 @@ def _title_line(lines: list[str]) -> str:
     when a short title was broken over two lines."""
     lines = [ln.strip() for ln in lines[:20] if ln.strip()]
     for i, f in enumerate(lines[:15]):
-        if 6 <= len(f) <= 80 and ("报告" in f or "年报" in f) and "公开" in f and not re.search(r"[|>]|首页", f):
+        if 6 <= len(f) <= 80 and ("报告" in f or "年报" in f) and "公开" in f and not re.search(r"[|>]|首页", f) \
+                and not re.search(r"[，。,；;]", f):  # a sentence that mentions a report is no title
             if i and len(f) < 14 and len(lines[i - 1]) < 30:  # a title broken over two lines
                 return lines[i - 1] + f
             return f
@@ -207,6 +209,7 @@ def detect_institution(text: str, title: str) -> str:
             in_line = [n for s, e, n in names_in(ln) if _outside(_in_book_titles(ln), s, e)]
             if ln != title_s:  # a neighbouring line counts only when it is the name alone
                 in_line = [n for n in in_line if n == ln]
+            in_line = [n for n in in_line if not _SUPERIOR.match(n)] or in_line
             if in_line:
                 return _expand(_pick(_longest_each(in_line), counts), body)
     spans = _in_book_titles(body)
@@ -223,6 +226,8 @@ def detect_institution(text: str, title: str) -> str:
     if not pool:
         return ""
     kind = [n for n in pool if n.endswith(SCHOOL_SUFFIXES) == school_kind]
+    if school_kind and not kind:  # a school's report names its supervising education bodies
+        kind = [n for n in pool if not re.search(r"教育(厅|部|局|委员会|委)$", n)]
     pool = kind or pool
 
     def score(n: str) -> tuple:
@@ -332,7 +337,8 @@ _PUB = re.compile(r"(发布时间|发布日期|发表时间|发稿时间|印发�
                   r"(20\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
 # A date alone on a line, bare or bracketed ([2022-10-31], (2020年10月30日)): the date a report is
 # signed or posted, under its title or after its signature.
-_DATE_LINE = re.compile(r"^\s*[\[【(（]?\s*(20\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?\s*[\]】)）]?\s*$")
+_DATE_LINE = re.compile(r"^\s*[\[【(（]?\s*(20\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?\s*[\]】)）]?"
+                        r"\s*(?:(?:点击|浏览|阅读|访问|作者|来源|字号|编辑)\S*.*)?$")
 
 
 def detect_published(raw_text: str) -> str:
@@ -356,7 +362,11 @@ def detect_published(raw_text: str) -> str:
 
 
 def detect(text: str, raw_text: str = "") -> Metadata:
-    """All metadata of a cleaned report text (``raw_text`` may hold lines cleaning dropped)."""
+    """All metadata of a cleaned report text (``raw_text`` may hold lines cleaning dropped).
+
+    Traditional script is read as simplified (OpenCC), so 學年 is 学年 and 大學 is 大学."""
+    text = to_simplified(text)
+    raw_text = to_simplified(raw_text) if raw_text else raw_text
     lines = text.split("\n")
     title = _title_line(lines)
     period = detect_period(text)

@@ -91,7 +91,7 @@ class InstitutionMatcher:
     """Recognise indexed institutions in a question by full name, short form or abbreviation."""
 
     def __init__(self, names: list[str]):
-        self.names = sorted(set(n for n in names if n), key=len, reverse=True)
+        self.names = sorted(set(n for n in names if n), key=lambda n: (-len(n), n))  # stable across runs
         self._prefixes = Counter(n[:k] for n in self.names for k in range(1, len(n) + 1))
         self._stems: dict[str, list[str]] = {}
         for n in self.names:

@@ -74,6 +74,23 @@ def docs_table(svc: Service) -> list[list]:
             for d in sorted(eng.docs.values(), key=lambda d: (d.institution, d.year, d.doc))]
 
 
+def correct_report(svc: Service, doc: str, institution: str, year: str) -> tuple[str, list[list]]:
+    """The reports tab's correction: set a report's institution/year by hand (kept across
+    re-ingests, as `reportqa docs --set`); a line saying what happened, and the new table."""
+    if not doc:
+        return "请先选择要更正的报告", docs_table(svc)
+    try:
+        d = svc.correct(doc, (institution or "").strip() or None, (year or "").strip() or None)
+    except ReportQAError as exc:
+        return f"未更正：{exc}", docs_table(svc)
+    return f"已更正 {d.doc}：{d.institution} {d.year}（重新导入也会保留）", docs_table(svc)
+
+
+def doc_names(svc: Service) -> list[str]:
+    eng = _engine(svc)
+    return sorted(eng.docs) if eng else []
+
+
 def filter_choices(svc: Service) -> tuple[list, list]:
     eng = _engine(svc)
     insts, years = (eng.institutions(), eng.years()) if eng else ([], [])
@@ -279,6 +296,12 @@ def build_app(svc: Service):
             table = gr.Dataframe(headers=["机构", "年度", "统计期限", "格式", "分块", "文件"],
                                  value=docs_table(svc), elem_id="rq-docs", interactive=False, wrap=True,
                                  label="已索引的报告")
+            with gr.Row(equal_height=True):  # a person corrects a misdetected institution or year
+                fix_doc = gr.Dropdown(choices=doc_names(svc), label="更正报告", elem_id="rq-fix-doc", scale=2)
+                fix_inst = gr.Textbox(label="机构", elem_id="rq-fix-inst", scale=2)
+                fix_year = gr.Textbox(label="年度（如 2023 或 2022-2023）", elem_id="rq-fix-year", scale=1)
+                fix_btn = gr.Button("更正", elem_id="rq-fix", scale=1, min_width=80)
+            fix_status = gr.Textbox(label="更正结果", elem_id="rq-fix-status", interactive=False, lines=1)
         with gr.Tab("对比", id="compare", elem_id="rq-tab-compare"):
             with gr.Row():
                 fact_pick = gr.CheckboxGroup(choices=fact_choices, value=list(FACT_LABELS), label="显示的事实",
@@ -307,11 +330,19 @@ def build_app(svc: Service):
         metric.change(chart, metric, plot)
         facts_df.select(evidence, [fact_pick], ev)
 
+        def fix(doc, inst_name, year_text):
+            msg, rows = correct_report(svc, doc, inst_name, year_text)
+            i, y = filter_choices(svc)
+            return msg, rows, gr.update(choices=i), gr.update(choices=y)
+
+        fix_btn.click(fix, [fix_doc, fix_inst, fix_year], [fix_status, table, inst, year])
+
         def on_load(names, metric_name):
             i, y = filter_choices(svc)
-            return (docs_table(svc), gr.update(choices=i), gr.update(choices=y)) + compare_outputs(names, metric_name)
+            return (docs_table(svc), gr.update(choices=i), gr.update(choices=y), gr.update(choices=doc_names(svc))) \
+                + compare_outputs(names, metric_name)
 
-        app.load(on_load, [fact_pick, metric], [table, inst, year] + compare_outs, show_progress="hidden")
+        app.load(on_load, [fact_pick, metric], [table, inst, year, fix_doc] + compare_outs, show_progress="hidden")
     return app
 
 
