@@ -65,13 +65,56 @@ def evaluate_baseline(svc: Service, corpora: list[Path], gold: list[dict]) -> li
     return _rows(gold, preds, lat, ranked)
 
 
+_SCOPE_ABSTAIN = ("索引中没有", "的报告，无法回答", "可能指", "索引为空")
+
+
+def scoping_failure(g: dict, p: dict, docs: dict) -> str:
+    """Why an answer went to the wrong report ("" when it did not): it abstained for want of the
+    institution or year the question names, or it cites another institution's report."""
+    want = docs.get(g.get("doc") or "")
+    if want is None:
+        return ""
+    if p.get("abstained") and any(m in (p.get("answer") or "") for m in _SCOPE_ABSTAIN):
+        return f"abstained ({p.get('answer')}); the report is {want.doc} ({want.institution} {want.year})"
+    cited = [c for c in p.get("citations") or [] if c.get("doc")]
+    if cited and all(c["doc"] != want.doc for c in cited):
+        other = cited[0]
+        if other.get("institution") != want.institution or other.get("year") != want.year:
+            return (f"answered from {other['doc']} ({other.get('institution')} {other.get('year')}) instead of "
+                    f"{want.doc} ({want.institution} {want.year})")
+    return ""
+
+
+def detection_rates(docs: list, corpora: list[Path]) -> dict:
+    """Institution/year detection against each corpus's manifest.jsonl (in the folder or the one
+    above it, as ../shared lays them out): ``{corpus: summary}``; corpora without one are left out."""
+    from index.ingest import load_overrides
+    from index.metadata import check_detection
+
+    out = {}
+    for c in corpora:
+        man = next((m for m in (Path(c) / "manifest.jsonl", Path(c).parent / "manifest.jsonl") if m.is_file()), None)
+        if man is None:
+            continue
+        rows, summary = check_detection(docs, load_overrides(man))
+        summary["differences"] = [{"doc": r.doc, "detected": r.detected, "expected": r.expected}
+                                  for r in rows if not r.same]
+        out[str(c)] = summary
+    return out
+
+
 def _fmt(x) -> str:
     return "—" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
 
-def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict]) -> None:
+def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], docs: dict | None = None,
+                  detection: dict | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     report = dict(ours)
+    scoping = [(r, why) for r in rows if (why := scoping_failure(r["gold"], r["pred"], docs or {}))]
+    report["scoping_failures"] = len(scoping)
+    if detection:
+        report["detection"] = detection
     if base is not None:
         report["baseline"] = base
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
@@ -86,6 +129,17 @@ def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict]) ->
     for t, v in sorted(ours["by_type"].items()):
         b = base["by_type"].get(t, {}).get("accuracy") if base else None
         lines.append(f"| {t} | {v['n']} | {_fmt(v['accuracy'])} | {_fmt(b)} |")
+    if detection:
+        lines += ["", "## Detection (institution, year) against the manifests", "",
+                  "| corpus | institution | year |", "|---|---|---|"]
+        for c, d in detection.items():
+            lines.append(f"| {c} | {d['exact']}/{d['reports']} ({d['rate']:.1%}) | "
+                         f"{d['years_exact']}/{d['years']} ({d['year_rate']:.1%}) |")
+        for c, d in detection.items():
+            for x in d["differences"]:
+                lines.append(f"- {c}/{x['doc']}: detected `{x['detected'] or '-'}`, expected `{x['expected']}`")
+    lines += ["", "## Scoping failures (the wrong report, or none, for the institution or year asked)", ""]
+    lines += [f"- **{r['gold']['id']}** {r['gold']['question']}  \n  {why}" for r, why in scoping] or ["None."]
     lines += ["", "![accuracy by type](accuracy_by_type.png)", "", "## Failures", ""]
     from .scoring import score_answer
 
@@ -135,7 +189,8 @@ def run_eval(settings: Settings, qa_files: list[str], corpora: list[str], out: P
     rows = evaluate_ours(svc, gold)
     ours = summarize(rows)
     base = summarize(evaluate_baseline(svc, [Path(c) for c in corpora], gold)) if baseline else None
-    write_reports(out, ours, base, rows)
+    docs = {d.doc: d for d in svc.engine().docs.values()}
+    write_reports(out, ours, base, rows, docs, detection_rates(list(docs.values()), [Path(c) for c in corpora]))
     print(f"answer accuracy {ours['answer_accuracy']:.3f}, citation accuracy {_fmt(ours['citation_accuracy'])}, "
           f"recall@5 {_fmt(ours['recall_at_5'])}, p50 {ours['latency_ms']['p50']:.1f} ms"
           + (f"; baseline accuracy {base['answer_accuracy']:.3f}" if base else "") + f" -> {out}/report.md")

@@ -275,7 +275,8 @@ _CN_DIGITS["零"] = "0"
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=\s*(?:年|学年|[-—–~至到]))")
 _AY_Q = re.compile(r"(20\d{2})\s*[-—–~至到]\s*(20\d{2})\s*(?:学年|年度|年)?")
 _AY_SHORT = re.compile(r"(?<!\d)(\d{2})\s*[-—–~至到]\s*(\d{2})\s*(?=学年)")
-_Y_Q = re.compile(r"(20\d{2})\s*(?:年度|年|学年)")
+# a year followed by a month (2014年9月修订…) is a date in the question, not the report's year
+_Y_Q = re.compile(r"(20\d{2})\s*(?:年度|年|学年)(?!\s*\d{1,2}\s*月)")
 
 
 def normalize_years(q: str) -> str:
