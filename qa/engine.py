@@ -224,9 +224,20 @@ class Engine:
 
     def ask(self, question: str, history=None, filters: dict | None = None) -> Answer:
         """Answer one question (with optional chat history and institution/year filters)."""
-        answer = self._ask(question, history, filters)
+        answer = self._year_note(self._ask(question, history, filters), question, filters)
         original = question.strip()
         return answer if answer.question == original else replace(answer, question=original)
+
+    def _year_note(self, answer: Answer, question: str, filters: dict | None) -> Answer:
+        """Say which report a calendar year was read as: 「2023年」 of a school is its 2022-2023
+        academic-year report (the one whose period ends in 2023), so the answer says so."""
+        asked = [str((filters or {}).get("year") or "")] if (filters or {}).get("year") else question_years(question)
+        if answer.abstained or not answer.citations or not asked or any("-" in y for y in asked):
+            return answer
+        years = {c.year for c in answer.citations}
+        if len(years) == 1 and "-" in next(iter(years)) and next(iter(years)) not in asked:
+            return replace(answer, answer=f"{answer.answer}（按{next(iter(years))}学年报告）")
+        return answer
 
     def _ask(self, question: str, history, filters: dict | None) -> Answer:
         q = self.validate(question)

@@ -365,3 +365,17 @@ def test_one_body_under_two_names_answers_each_year(hash_service, tmp_path):
     # a filter naming the same body in another written form is no contradiction
     ans = hash_service.ask("东湖区人民政府2024年收到多少件申请？", filters={"institution": "东湖区人民政府"})
     assert ans.value == "9"
+
+
+def test_a_calendar_year_of_a_school_says_which_academic_year(hash_service, tmp_path):
+    d = tmp_path / "school"
+    d.mkdir()
+    (d / "y1.txt").write_text(fictional_report("青岚师范学院", 3).replace("2023-2024", "2022-2023")
+                              .replace("2023年9月1日至2024年8月31日", "2022年9月1日至2023年8月31日"), encoding="utf-8")
+    (d / "y2.txt").write_text(fictional_report("青岚师范学院", 8), encoding="utf-8")
+    hash_service.ingest([d])
+    ans = hash_service.ask("青岚师范学院2023年收到多少项信息公开申请？")
+    assert (ans.value, ans.citations[0].doc) == ("3", "y1.txt")
+    assert ans.answer.endswith("（按2022-2023学年报告）")
+    ans = hash_service.ask("青岚师范学院2023-2024学年收到多少项信息公开申请？")
+    assert (ans.value, ans.answer.endswith("学年报告）")) == ("8", False)
