@@ -132,9 +132,16 @@ def aliases(name: str) -> list[str]:
 _T2S = None
 
 
+# Traditional forms of characters every report uses (學 開 報 會 …): a text with none of them in
+# its first pages is simplified already and skips the (pure-Python, slow) conversion.
+_TRADITIONAL_MARKS = set("學開報會機關與為資訊國華東書們個來時實進對發務員縣區廳處辦單統計錄請應當號電話郵網門問題體衛醫")
+
+
 def to_simplified(text: str) -> str:
     """Traditional characters mapped to simplified (OpenCC t2s), so 重慶理工大學 is 重庆理工大学."""
     global _T2S
+    if not _TRADITIONAL_MARKS.intersection(text[:5000]):
+        return text
     if _T2S is None:
         from opencc import OpenCC
 
