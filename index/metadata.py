@@ -22,7 +22,7 @@ SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业�
 SCHOOL_SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业学院", "大学", "学院", "学校")
 # Endings of a reporting body's name, the government forms included (longest first).
 NAME_SUFFIXES = SCHOOL_SUFFIXES + ("人民政府办公室", "人民政府办公厅", "人民政府", "街道办事处", "管理委员会",
-                                   "管委会", "委员会", "局", "厅", "委", "中心")
+                                   "管委会", "委员会", "海关", "局", "厅", "委", "中心")
 # Endings too generic to be trusted on frequency alone (党委, 数据中心): title or self-reference only.
 _WEAK_SUFFIXES = ("委", "中心")
 _SUF_RE = re.compile("|".join(sorted(set(NAME_SUFFIXES), key=len, reverse=True)))
@@ -96,7 +96,13 @@ def names_in(text: str) -> list[tuple[int, int, str]]:
                 break
             if w.endswith(("年", "年度")) and w != "青年":
                 break  # 2022年|湖口县…, 学年度|福建师范大学
-            if flag in _NAME_POS:
+            if flag in _NAME_POS or flag == "vn":
+                j -= 1
+                continue
+            # 和 joins two fields inside a body's name (发展和改革委员会, 人力资源和社会保障局), never
+            # two bodies (…人民政府和…教育委员会) nor a place to what follows
+            if w == "和" and j - 2 >= 0 and bounds[j - 2][3] in _NAME_POS | {"vn"} \
+                    and not bounds[j - 2][2].endswith(NAME_SUFFIXES + ("政府",)) and bounds[j][3] != "ns":
                 j -= 1
                 continue
             if j - 2 >= 0 and (flag == "v" and bounds[j - 2][3] in _PROPER_POS
@@ -225,7 +231,8 @@ def detect_institution(text: str, title: str) -> str:
                     continue  # 在莆田市涵江区人民政府网站公布: whose website, not whose report
                 if _outside(spans, sent.start() + s, sent.start() + e):
                     selfref[n] += 1
-    school_kind = len(_SCHOOL_SELF.findall(body)) >= len(_GOV_SELF.findall(body))
+    plain = re.sub(r"《[^》]{0,80}》", "", body)  # 《高等学校信息公开办法》《…政府信息公开条例》 say nothing of the kind
+    school_kind = len(_SCHOOL_SELF.findall(plain)) >= len(_GOV_SELF.findall(plain))
     pool = [n for n in set(counts) | set(selfref) if not _SUPERIOR.match(n) and not n.endswith(_WEAK_SUFFIXES)]
     if not pool:
         return ""

@@ -68,6 +68,37 @@ def test_detection_on_invented_pages(page, institution, year):
     assert (meta.institution, meta.year) == (institution, year)
 
 
+GOV_BODY = ("\n　　根据《中华人民共和国政府信息公开条例》和《国务院办公厅政府信息与政务公开办公室关于印发<中华人民共和国"
+            "政府信息公开工作年度报告格式>的通知》要求，编制本报告。本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止。"
+            "\n一、总体情况\n　　2023年，本机关共收到申请3件。\n")
+
+
+# The forms of government bodies, each as a title line over the same body text.
+@pytest.mark.parametrize("title, institution", [
+    ("东江市东湖区人民政府办公室关于2023年政府信息公开工作年度报告", "东江市东湖区人民政府办公室"),
+    ("南溪县人民政府2023年政府信息公开工作年度报告", "南溪县人民政府"),
+    ("青石镇人民政府2023年政府信息公开工作年度报告", "青石镇人民政府"),
+    ("东江市东湖区青石街道办事处2023年政府信息公开工作年度报告", "东江市东湖区青石街道办事处"),
+    ("东江经济技术开发区管委会2023年政府信息公开工作年度报告", "东江经济技术开发区管委会"),
+    ("东江市公共资源交易中心2023年政府信息公开工作年度报告", "东江市公共资源交易中心"),
+    ("东江市市场监督管理局2023年政府信息公开工作年度报告", "东江市市场监督管理局"),
+    ("东江市发展和改革委员会2023年政府信息公开工作年度报告", "东江市发展和改革委员会"),  # 和 inside a name
+    ("东江市人力资源和社会保障局2023年政府信息公开工作年度报告", "东江市人力资源和社会保障局"),
+    ("东江省教育厅2023年政府信息公开工作年度报告", "东江省教育厅"),
+    ("东江市东湖区人民政府\n2023年政府信息公开工作年度报告", "东江市东湖区人民政府"),  # the name on its own line
+])
+def test_government_title_lines(title, institution):
+    page = title + GOV_BODY
+    text, _ = clean_segments([(None, page)])
+    assert (detect(text, page).institution, detect(text, page).year) == (institution, "2023")
+
+
+def test_a_body_named_only_in_its_text():
+    page = "2023年政府信息公开工作年度报告" + GOV_BODY.replace("本机关", "东江市生态环境局")
+    text, _ = clean_segments([(None, page)])
+    assert detect(text, page).institution == "东江市生态环境局"
+
+
 @pytest.mark.parametrize("raw, published", [
     ("标题\n发布时间:[2017-12-01] 作者:[某人]\n正文", "2017-12-01"),
     ("标题\n(2020年10月30日)\n正文", "2020-10-30"),
