@@ -167,7 +167,7 @@ def _proper_start(name: str) -> bool:
     return toks[0][1] in _PROPER_POS or len(toks) == 1
 
 
-def _title_line(lines: list[str]) -> str:
+def title_line(lines: list[str]) -> str:
     """The report's title: the first early line with 报告/年报 and 公开, joined to the line before
     when a short title was broken over two lines."""
     lines = [ln.strip() for ln in lines[:20] if ln.strip()]
@@ -203,7 +203,13 @@ _SCHOOL_SELF = re.compile(r"我校|本校|学校|我院|本院|高校|学年")
 _GOV_SELF = re.compile(r"我局|本局|我委|本委|本机关|本单位|我办|本办|政府信息公开|行政机关|我厅|本厅|街道")
 
 
-def detect_institution(text: str, title: str) -> str:
+# Weights of the frequency stage: a mention in a self-referring sentence, and a name that opens
+# with a proper noun, against a plain mention (weight 1). Fitted by leave-one-report-out
+# cross-validation on the dev reports (eval/fit_detection.py; see docs/detection.md).
+WEIGHTS = {"self": 2, "proper": 0}
+
+
+def detect_institution(text: str, title: str, weights: dict | None = None) -> str:
     """The reporting institution: the title's name, else the name the report uses where it refers
     to itself, else the most frequent name of its kind (a school's report is a school's, a body's
     a body's), never a superior body it only cites."""
@@ -241,9 +247,11 @@ def detect_institution(text: str, title: str) -> str:
         kind = [n for n in pool if not re.search(r"教育(厅|部|局|委员会|委)$", n)]
     pool = kind or pool
 
+    w = weights or WEIGHTS
+
     def score(n: str) -> tuple:
-        # a self-reference outweighs mere mentions; a proper-noun start (重庆|工商大学) breaks ties
-        return (selfref[n] * 3 + counts.get(n, 0) + (1 if _proper_start(n) else 0), len(n))
+        # a self-reference outweighs a mere mention; the longer name wins a tie (新疆医科大学厚博学院)
+        return (selfref[n] * w["self"] + counts.get(n, 0) + (w["proper"] if _proper_start(n) else 0), len(n))
     return _expand(max(pool, key=score), body)
 
 
@@ -379,7 +387,7 @@ def detect(text: str, raw_text: str = "") -> Metadata:
     text = to_simplified(text)
     raw_text = to_simplified(raw_text) if raw_text else raw_text
     lines = text.split("\n")
-    title = _title_line(lines)
+    title = title_line(lines)
     period = detect_period(text)
     return Metadata(
         institution=detect_institution(text, title),
