@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .names import is_government, normal_form, to_simplified
+from .names import to_simplified
 from .textutil import fold
 
 # Name endings that questions are matched with (qa/scope.py); kept short and specific.

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import jieba
 
-from index.names import to_simplified
+from index.names import to_simplified  # noqa: F401  (re-exported: engine.validate)
 from index.textutil import fold
 from index.tokenize import tokenize
 
