@@ -389,17 +389,28 @@ def detect(text: str, raw_text: str = "") -> Metadata:
     lines = text.split("\n")
     title = title_line(lines)
     period = detect_period(text)
+    institution = detect_institution(text, title)
+    published = detect_published(raw_text or text)
     return Metadata(
-        institution=detect_institution(text, title),
-        year=detect_year(text, title, period),
+        institution=institution,
+        year=detect_year(text, title, period) or year_of_publication(published, institution),
         period=period,
         period_norm=normalize_period(period) if period else "",
-        published=detect_published(raw_text or text),
+        published=published,
         title=title,
     )
 
 
-
+def year_of_publication(published: str, institution: str) -> str:
+    """The report year a publication date implies, when nothing else says it: a school publishes
+    its academic-year report in the autumn that ends it (2020-10-30 -> 2019-2020), a government
+    body its calendar-year report early the next year (2023-01-31 -> 2022)."""
+    if not published:
+        return ""
+    y, mo = int(published[:4]), int(published[5:7])
+    if institution.endswith(SCHOOL_SUFFIXES):
+        return f"{y - 1}-{y}" if mo >= 9 else ""
+    return str(y - 1) if mo <= 4 else ""
 
 from .names import same_institution  # noqa: E402,F401  (the comparison `reportqa docs --check` uses)
 

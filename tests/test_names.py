@@ -11,7 +11,7 @@ from index.clean import clean_segments
 from index.embed import HashEmbedder
 from index.errors import InvalidCorrection
 from index.ingest import load_overrides
-from index.metadata import detect, detect_published, same_institution, year_of_period
+from index.metadata import detect, detect_published, same_institution, year_of_period, year_of_publication
 from index.names import aliases, canonical, split_places
 from index.readers import read_file
 from index.settings import Settings
@@ -97,6 +97,14 @@ def test_a_body_named_only_in_its_text():
     page = "2023年政府信息公开工作年度报告" + GOV_BODY.replace("本机关", "东江市生态环境局")
     text, _ = clean_segments([(None, page)])
     assert detect(text, page).institution == "东江市生态环境局"
+
+
+@pytest.mark.parametrize("published, institution, year", [
+    ("2020-10-30", "云岭测试大学", "2019-2020"), ("2023-01-31", "东江市教育局", "2022"),
+    ("2023-06-30", "东江市教育局", ""), ("2020-05-30", "云岭测试大学", ""), ("", "云岭测试大学", ""),
+])
+def test_year_of_publication(published, institution, year):
+    assert year_of_publication(published, institution) == year
 
 
 @pytest.mark.parametrize("raw, published", [
