@@ -418,3 +418,23 @@ def test_a_calendar_year_of_a_school_says_which_academic_year(hash_service, tmp_
     assert ans.answer.endswith("（按2022-2023学年报告）")
     ans = hash_service.ask("青岚师范学院2023-2024学年收到多少项信息公开申请？")
     assert (ans.value, ans.answer.endswith("学年报告）")) == ("8", False)
+
+
+@pytest.mark.parametrize("backend", ["faiss", "milvus"])
+def test_correction_on_each_backend(tmp_path, backend):
+    if backend == "milvus":
+        pytest.importorskip("pymilvus")
+        pytest.importorskip("milvus_lite")
+    root = tmp_path / "ix"
+    settings = Settings(index_dir=root, model="hash", backend=backend,
+                        milvus_uri=str(root / "milvus.db") if backend == "milvus" else "")
+    svc = Service(settings, HashEmbedder())
+    d = _corpus(tmp_path)
+    svc.ingest([d / "a.txt", d / "c.txt"])
+    svc.correct("c.txt", "南湖职业技术学院", None)
+    eng = svc.engine()
+    assert sorted(eng.institutions()) == ["云岭测试大学", "南湖职业技术学院"]
+    chunks = eng.index.store.chunks(doc="c.txt")
+    assert chunks and {c.institution for c in chunks} == {"南湖职业技术学院"}
+    hits = eng.search("南湖职业技术学院收到多少项信息公开申请？")
+    assert hits and {h.chunk.doc for h in hits} == {"c.txt"}
