@@ -183,7 +183,7 @@ class Engine:
             if p.institutions and len(named) == len(p.institutions):
                 raise ConflictingScope(f"the question names {'、'.join(dict.fromkeys(named))}, "
                                        f"the institution filter says {fi}")
-            if p.unknown_institutions:
+            if p.unknown_institutions and not p.institutions:
                 raise ConflictingScope(f"the question names {'、'.join(p.unknown_institutions)}, "
                                        f"the institution filter says {fi}")
             insts = list(self.matcher.group(fi))

@@ -401,6 +401,8 @@ def test_one_body_under_two_names_answers_each_year(hash_service, tmp_path):
     # a filter that contradicts the question is an error, never the filter's figure
     with pytest.raises(ConflictingScope):
         hash_service.ask("东湖区人民政府2024年收到多少件申请？", filters={"institution": "青岚师范学院"})
+    with pytest.raises(ConflictingScope):
+        hash_service.ask("北京大学2024年收到多少件申请？", filters={"institution": "青岚师范学院"})
     # a filter naming the same body in another written form is no contradiction
     ans = hash_service.ask("东湖区人民政府2024年收到多少件申请？", filters={"institution": "东湖区人民政府"})
     assert ans.value == "9"
