@@ -87,6 +87,7 @@ def correct_report(svc: Service, doc: str, institution: str, year: str) -> tuple
 
 
 def doc_names(svc: Service) -> list[str]:
+    """The indexed reports' names, for the correction row's picker."""
     eng = _engine(svc)
     return sorted(eng.docs) if eng else []
 
