@@ -32,11 +32,43 @@ def rrf(rankings: list[list[int]], weights: list[float], k: int = 60) -> list[tu
     return sorted(scores.items(), key=lambda x: -x[1])
 
 
+class QueryVectors:
+    """An embedder that remembers the vectors of recent single questions.
+
+    The cross-report planner asks the same sub-question of every report in scope; embedding it
+    once instead of once per report is most of what makes a list question over 1,000 reports fast."""
+
+    def __init__(self, embedder: Embedder, size: int = 1024):
+        self.inner, self.size = embedder, size
+        self.dim = getattr(embedder, "dim", None)
+        self._memo: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts):
+        if len(texts) != 1:
+            return self.inner.embed(texts)
+        key = texts[0]
+        with self._lock:
+            vec = self._memo.get(key)
+            if vec is not None:
+                self._memo.move_to_end(key)
+                return vec
+        vec = self.inner.embed(texts)
+        with self._lock:
+            self._memo[key] = vec
+            while len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return vec
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
 class Engine:
     """Answers questions over one loaded index version."""
 
     def __init__(self, index: Index, embedder: Embedder, settings: Settings):
-        self.index, self.embedder, self.settings = index, embedder, settings
+        self.index, self.embedder, self.settings = index, QueryVectors(embedder), settings
         self.docs = {d.doc: d for d in index.store.documents()}
         self.matcher = InstitutionMatcher([d.institution for d in self.docs.values()])
         self.facts = index.store.facts()

@@ -65,7 +65,7 @@ MULTI_YEAR = re.compile(r"(两|二|多|几|2)个(学年|年度|年份).{0,8}报�
 COUNTED = re.compile(r"申请|举报|复议|诉讼|投诉|咨询|来电|来信|来访|意见|建议|事项|信息|文件|培训|会议")
 NEG = re.compile(r"没有|未曾|尚未|并未|均未|未|无|零")
 # Words that frame the question but say nothing about the asked value.
-FILLER = re.compile(r"^(?:在|于)?(?:这批|这些|所有|全部|本批|语料中的?)?(?:年度)?(?:报告)?(?:里|中)?[,，]?"
+FILLER = re.compile(r"^(?:在|于)?报告期内|^(?:在|于)?(?:这批|这些|所有|全部|本批|语料中的?)?(?:年度)?(?:报告)?(?:里|中)?[,，]?"
                     r"|明确表示|明确|表示|当年|本年度|本学年|该年度?|报告期内|在报告期内|期间内?|^的|^[,，]")
 OUTCOMES = ("不予公开", "部分公开", "予以公开")
 # 对…申请作出不予公开的决定 is the reports' way of saying an application was refused
