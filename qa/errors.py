@@ -10,3 +10,7 @@ class InvalidQuestion(ReportQAError):
 
 class UnknownFilter(ReportQAError):
     """A filter names an institution or year that is not indexed."""
+
+
+class NotPlannable(ReportQAError):
+    """A cross-report question whose per-report sub-question or condition cannot be worked out."""

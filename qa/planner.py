@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from index.metadata import normalize_period
 from index.textutil import fold
 
+from .errors import NotPlannable
 from .numbers import to_number
 from .parse import question_years
 from .schema import Answer, Citation
@@ -138,10 +139,6 @@ class Row:
 
 
 VALUE_TYPES = ("count", "phone", "email", "date", "yesno")
-
-
-class NotPlannable(Exception):
-    """The question has a cross-report shape, but its parts cannot be worked out; the message says why."""
 
 
 # ------------------------------------------------------------------------------ planning
@@ -332,7 +329,12 @@ def plan(question: str, kind: str) -> Plan:
         unit = e.group(2)
         if unit == "项内容":
             unit = "部分"
-        sub = body[:e.start()] + "几" + ("个部分" if unit in ("部分", "个部分") else unit) + body[e.end():]
+        if unit in ("部分", "个部分") or re.search(r"组成|构成", body):
+            # the report's own structure (全文包括…等八个部分): one canonical question, since
+            # reports say 包括/分为/由…组成/共计 interchangeably
+            sub = "本报告包括几个部分"
+        else:
+            sub = body[:e.start()] + "几" + unit + body[e.end():]
         return _plan(sub + "？", "count", Predicate("eq", "==", float(n), text=e.group()))
     nm = NEG.search(body)
     if nm and COUNTED.search(body[nm.end():]) and VERB.match(body[nm.end():]):
