@@ -226,7 +226,7 @@ def build_app(svc: Service):
                 except ValueError:
                     pass
         df = pd.DataFrame(rows, columns=["报告", "数值"])
-        return gr.update(value=df, title=render.ALL_LABELS.get(metric, metric))
+        return gr.update(value=df, title=render.ALL_LABELS.get(metric, metric), visible=True)
 
     def compare_question(question, names, metric):
         """A typed per-report question asked of every report: one row each (未说明 where silent),
@@ -257,7 +257,9 @@ def build_app(svc: Service):
         table = gr.update(value=pd.DataFrame(table_rows, columns=headers), headers=headers)
         csv_path = csv_cache.write(render.csv_text(headers, table_rows))
         plot_df = pd.DataFrame(points, columns=["报告", "数值"])
-        return table, gr.update(value=csv_path), gr.update(value=plot_df, title=sub), note
+        # answers that are not numbers (phones, periods, 是/否) have no chart
+        return table, gr.update(value=csv_path), gr.update(value=plot_df, title=sub, visible=bool(points),
+                                                       y_lim=[0, max([p["数值"] for p in points] + [1])]), note
 
     def evidence(evt: gr.SelectData, names):
         eng = _engine(svc)
