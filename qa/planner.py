@@ -67,8 +67,12 @@ COUNTED = re.compile(r"申请|举报|复议|诉讼|投诉|咨询|来电|来信|�
 NEG = re.compile(r"没有|未曾|尚未|并未|均未|未|无|零")
 # Words that frame the question but say nothing about the asked value.
 FILLER = re.compile(r"^(?:在|于)?报告期内|^(?:在|于)?(?:这批|这些|所有|全部|本批|语料中的?)?(?:年度)?(?:报告)?(?:里|中)?[,，]?"
-                    r"|明确表示|明确|表示|当年|本年度|本学年|该年度?|报告期内|在报告期内|期间内?|^的|^[,，]")
+                    r"|明确表示|明确|表示|当年|本年度|本学年|该年度?|报告期内|在报告期内|期间内?|^的|^[,，]"
+                    # 「报告提到了…」: the report is the one being asked about, not a word to match
+                    r"|^(?:信息公开)?(?:工作)?(?:年度)?报告(?:中|里)?(?=提到|提及|包含|列出|写明|载明|给出|显示)")
 OUTCOMES = ("不予公开", "部分公开", "予以公开")
+# 因信息公开工作受到举报: the cause in front of the counted event
+CAUSE = re.compile(r"^因[\u4e00-\u9fff]{0,10}?工作")
 # 对…申请作出不予公开的决定 is the reports' way of saying an application was refused
 DECISION = re.compile(r"对(?P<obj>[\u4e00-\u9fff]{0,10}?申请)作出了?(?P<verb>不予公开|部分公开|予以公开)的?(?:决定|答复)?")
 VERB = re.compile(r"^(?:共|一共|总共|累计)?(不予公开|部分公开|予以公开|收到|受理|接到|接收|办理|答复|提出|发生|受到|出现|主动公开|公开|发布|"
@@ -212,6 +216,9 @@ def _count_question(body: str) -> str:
     body = re.sub(r"[的了]$", "", body)
     if re.search(r"多少|几", body):
         return body + "？"
+    cause = CAUSE.match(body)
+    if cause:  # 因信息公开工作受到举报 -> 因信息公开工作受到多少举报
+        return cause.group() + _count_question(body[cause.end():])
     m = VERB.match(body)
     if m and m.group(1) in OUTCOMES:
         obj = re.sub(r"^[的了过]+", "", body[m.end():]) or "申请"
@@ -337,11 +344,14 @@ def plan(question: str, kind: str) -> Plan:
             sub = body[:e.start()] + "几" + unit + body[e.end():]
         return _plan(sub + "？", "count", Predicate("eq", "==", float(n), text=e.group()))
     nm = NEG.search(body)
-    if nm and COUNTED.search(body[nm.end():]) and VERB.match(body[nm.end():]):
+    if nm and COUNTED.search(body[nm.end():]) and VERB.match(_uncaused(body[nm.end():])):
         rest = _clean(body[:nm.start()] + body[nm.end():])
         return _plan(_count_question(rest), "count", Predicate("zero", text=nm.group() + body[nm.end():]))
-    vm = VERB.match(body)
-    if not nm and vm and (vm.group(1) in OUTCOMES or COUNTED.search(body[vm.end():])):
+    core = _uncaused(body)
+    vm = VERB.match(core)
+    # one counted event (受到过举报); an alternative of several (举报、复议或诉讼) is a yes/no
+    if not nm and vm and (vm.group(1) in OUTCOMES or COUNTED.search(core[vm.end():])) and \
+            not re.search(r"[、/]|或", core):
         # 收到过举报, 不予公开的申请: a counted event of the genre happened at least once
         return _plan(_count_question(body), "count", Predicate("cmp", ">", 0.0, text=body))
     # anything else is a practice or a fact stated or not: a per-report yes/no
@@ -351,6 +361,11 @@ def plan(question: str, kind: str) -> Plan:
     lits, words = _support_terms(rest)
     return _plan(f"是否{rest}？", "yesno",
                  Predicate("no" if negative else "yes", support=lits, words=words, text=body))
+
+
+def _uncaused(body: str) -> str:
+    m = CAUSE.match(body)
+    return body[m.end():] if m else body
 
 
 def period_norm(text: str) -> str:

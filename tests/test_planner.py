@@ -26,7 +26,10 @@ from qa.schema import Answer, Citation
     ("哪所学校不予公开的信息公开申请最多？", "superlative", "有多少项信息公开申请不予公开？", "count", None),
     ("2022-2023学年有哪些学校对信息公开申请作出了不予公开的决定？", "list", "有多少项信息公开申请不予公开？",
      "count", ("cmp", ">")),
+    ("哪些学校因信息公开工作受到过举报？", "list", "因信息公开工作受到多少举报？", "count", ("cmp", ">")),
+    ("哪些学校没有因信息公开工作受到举报？", "list", "因信息公开工作受到多少举报？", "count", ("zero", "")),
     ("有哪些学校建立了信息公开考核机制？", "list", "是否建立了信息公开考核机制？", "yesno", ("yes", "")),
+    ("哪些学校的报告提到了“阳光服务热线”？", "list", "是否提到了“阳光服务热线”？", "yesno", ("yes", "")),
     ("哪些学校没有建立信息公开考核机制？", "list", "是否建立信息公开考核机制？", "yesno", ("no", "")),
     ("共有多少所学校没有收到信息公开申请？", "count", "收到多少信息公开申请？", "count", ("zero", "")),
     ("各校合计收到多少项信息公开申请？", "sum", "收到多少项信息公开申请？", "count", None),
@@ -59,6 +62,7 @@ def test_scope_of_plan():
     assert pl.plan("2022-2023学年有哪些学校没有收到申请？", "list").scope.years == ("2022-2023",)
     # the years of a stated period are its predicate, not a scope
     assert pl.plan("哪些学校统计的是2024年9月1日至2025年8月31日这一期间？", "list").scope.years == ()
+    assert pl.plan("东江哪些学校没有收到申请？", "list").scope.region == "东江"
     assert pl.institution_kind("九原区民族事务委员会") == "government"
     assert pl.institution_kind("湖北幼儿师范高等专科学校") == "school"
 
@@ -119,8 +123,10 @@ def ask(svc, q, **kw):
     ("哪些学校在2022-2023学年没有收到信息公开申请？", ["东江理工职业学院", "南溪医学高等专科学校", "西陵农业大学"]),
     ("2022-2023学年有哪些学校对信息公开申请作出了不予公开的决定？", ["东江理工大学", "青岚师范学院", "北辰工商大学"]),
     ("哪些高校因信息公开工作受到过举报、复议或诉讼？", ["北辰工商大学"]),
+    ("哪些学校因信息公开工作受到过举报？", ["东江理工职业学院"]),
     ("哪些学校收到的信息公开申请超过6项？", ["青岚师范学院", "北辰工商大学"]),
     ("语料中哪些学校有两个学年的信息公开年度报告？", ["青岚师范学院"]),
+    ("东江哪些学校没有收到信息公开申请？", ["东江理工职业学院"]),  # a region: names holding 东江
 ])
 def test_list_questions_on_demo(demo_service, question, names):
     a = ask(demo_service, question)
