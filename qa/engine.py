@@ -251,6 +251,8 @@ class Engine:
             q_eff = q
         p, docs, years, refusal = self.scope(q, q_eff, filters)
         kind = pl.frame(q_eff, len(p.institutions))
+        if not kind and not p.institutions and p.intent in ("practice", "list", "superlative", "compare"):
+            kind = p.intent  # the parser's own cross-report phrasings (经验做法, 哪几所 …)
         if kind == "practice":
             return refusal if refusal is not None else self.practice(q, replace(p, intent="practice"), docs)
         if kind:

@@ -35,6 +35,7 @@ from index.metadata import normalize_period
 from index.textutil import fold
 
 from .errors import NotPlannable
+from .extract import is_outline
 from .numbers import to_number
 from .parse import question_years
 from .schema import Answer, Citation
@@ -391,14 +392,17 @@ def _number(v) -> float | None:
         return None
 
 
-def evaluate(pred: Predicate | None, answer: Answer) -> str:
-    """match / no / silent for one report's answer to the sub-question."""
+def evaluate(pred: Predicate | None, answer: Answer, asked: str = "") -> str:
+    """match / no / silent for one report's answer to the sub-question ``asked``."""
     if answer.abstained or answer.value in (None, ""):
+        return "silent"
+    quote = "".join(c.quote for c in answer.citations)
+    if is_outline(quote) and not re.search(r"部分|组成", asked):
+        # the sentence listing the report's parts (…受到举报的情况…共六个部分) states no fact
         return "silent"
     if pred is None:
         return "match"
     v = answer.value if isinstance(answer.value, str) else str(answer.value)
-    quote = "".join(c.quote for c in answer.citations)
     if pred.kind == "zero":
         n = _number(v)
         return "silent" if n is None else ("match" if n == 0 else "no")
@@ -497,7 +501,7 @@ class CrossReport:
         out = []
         for d in docs:
             a = self.sub_answer(sub, parsed, d)
-            status = evaluate(pred, a)
+            status = evaluate(pred, a, sub)
             doc = eng.docs[d]
             cite = a.citations[0] if a.citations and status != "silent" else None
             value = a.value if status != "silent" else None

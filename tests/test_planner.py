@@ -109,9 +109,17 @@ def _answer(value, quote="", abstained=False):
     (pl.Predicate("yes", support=("10大类", "50项")), _answer("是", "10大类50条公开事项"), "match"),
     (pl.Predicate("yes", support=("10大类", "50项")), _answer("是", "10大类公开事项"), "silent"),
     (pl.Predicate("no", words=("考核",)), _answer("否", "未建立考核制度"), "match"),
+    # the report's outline (…因学校信息公开工作受到举报的情况…共六个部分) is no count of 举报
+    (pl.Predicate("cmp", ">", 0.0), _answer("6", "全文包括概述、主动公开情况、依申请公开和不予公开情况、"
+                                              "因学校信息公开工作受到举报的情况、改进措施共六个部分"), "silent"),
 ])
 def test_evaluate(pred, answer, status):
     assert pl.evaluate(pred, answer) == status
+
+
+def test_outline_answers_a_parts_question():
+    quote = "全文包括概述、主动公开情况、依申请公开情况、受到举报的情况、主要问题和改进措施共六个部分"
+    assert pl.evaluate(pl.Predicate("eq", "==", 6.0), _answer("6", quote), "本报告包括几个部分？") == "match"
 
 
 # ----------------------------------------------------------------- over the demo corpus
