@@ -50,9 +50,12 @@ SCOPE_NOUN = rf"(?:{SCHOOL_NOUN}|{GOV_NOUN}|{ANY_NOUN})"
 SCHOOL_NAME = re.compile(r"(大学|学院|学校|专科学校)$")
 GOV_NAME = re.compile(r"(局|委员会|委|政府|厅|办公室|办|中心|署|院|所|部)$")
 
-WHICH = re.compile(rf"(?:有)?哪(?:些|几所|几个|几家|一所|一个|一家|所|个|家)\s*(?P<noun>{SCOPE_NOUN})")
+# 哪个机构/哪个单位 (singular) asks for an office inside one report, not for reports
+WHICH = re.compile(rf"(?:有)?(?:哪(?:些|几所|几个|几家)\s*(?P<noun>{SCOPE_NOUN})"
+                   rf"|哪(?:一所|一个|一家|所|个|家)\s*(?P<noun1>{SCHOOL_NOUN}|{GOV_NOUN}))")
 HOW_MANY = re.compile(rf"(?:共|一共|总共)?有?(?:多少|几)(?:所|个|家|份)\s*(?P<noun>{SCOPE_NOUN}|报告)")
-EACH = re.compile(rf"(?:各|每所|每个|每家|所有|全部|这些)\s*(?P<noun>{SCOPE_NOUN}|校|报告)")
+# 各单位 inside a report means its own departments: only schools and bodies count here
+EACH = re.compile(rf"(?:各|每所|每个|每家|所有|全部|这些)\s*(?P<noun>{SCHOOL_NOUN}|{GOV_NOUN}|校|报告)")
 ORDER = re.compile(r"(最多|最少|最高|最低|最大|最小)")
 SUM = re.compile(r"合计|总计|共计|加起来|总和|总共")
 MEAN = re.compile(r"平均")
@@ -266,7 +269,7 @@ def plan(question: str, kind: str) -> Plan:
     body, region = _strip_frame(f, kind)
     scope_kind = "all"
     m = WHICH.search(f) or HOW_MANY.search(f) or EACH.search(f)
-    noun = m.group("noun") if m else ""
+    noun = (m.group("noun") or m.groupdict().get("noun1") or "") if m else ""
     if re.fullmatch(SCHOOL_NOUN, noun or "") or noun == "校" or re.search(rf"{SCHOOL_NOUN}", f[:12]):
         scope_kind = "school"
     if re.fullmatch(GOV_NOUN, noun or ""):

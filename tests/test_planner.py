@@ -50,6 +50,9 @@ def test_plan(question, kind, sub, vtype, pred):
     ("比较各校的举报、复议、诉讼情况", 0, "compare"),
     ("语料中哪些学校有两个学年的信息公开年度报告？", 0, "multi_year"),
     ("收到多少项信息公开申请？", 0, ""),
+    ("年度报告是由哪个机构编制的？", 0, ""),  # one office inside a report
+    ("为提高各单位信息公开工作人员的业务水平，实行什么制度？", 0, ""),  # 各单位: its own departments
+    ("哪个学校的电话使用0551区号？", 0, "list"),
 ])
 def test_frame(question, named, kind):
     assert pl.frame(question, named) == kind
