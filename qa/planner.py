@@ -22,6 +22,7 @@ eq          由八个部分组成, 收到0件 (a number written in the body)  co
 prefix      使用0551区号, 0551开头                                  phone
 domain      163.com邮箱, @qq.com                                   email
 period      统计的是2024年9月1日至2025年8月31日                     date (a period)
+published   发布于2023年10月, 落款日期是2023年10月31日              date (the report's own day)
 yes / no    any other body: 建立了考核机制 / 没有建立考核机制        yes/no, the 是 (or 否) cited
 ========== ===================================================== ==========================
 """
@@ -93,6 +94,9 @@ _DATE = r"(20\d{2})\s*年?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"
 DATE = re.compile(_DATE)
 QPERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*[,，]?\s*(?:至|到|—|-|~)\s*(?:{_DATE}|(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日?)\s*(?:止)?")
 PAREN = re.compile(r"[(（][^()（）]{0,40}[)）]")
+# 发布于2023年10月 / 落款日期是2023年10月31日: the report's own date, compared to the day or month
+PUBLISHED = re.compile(r"(?:发布|印发|公布|落款|成文|发表)[^0-9]{0,6}?(?P<y>20\d{2})\s*年\s*(?P<m>\d{1,2})\s*月"
+                       r"(?:\s*(?P<d>\d{1,2})\s*日)?")
 REGION = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:省|市|自治区|地区|区|县)?(?:内|的)?$")
 _NOT_REGION = ("这批", "这些", "报告", "语料", "所有", "全部", "其中", "年度", "学年", "中", "里", "在", "有")
 
@@ -310,6 +314,13 @@ def plan(question: str, kind: str) -> Plan:
     if d and re.search(r"邮箱|邮件|信箱|@", body_wo_years):
         dom = d.group(1).lower()
         return _plan("信息公开的联系邮箱是什么？", "email", Predicate("domain", dom, text=f"{dom}邮箱"))
+    pub = PUBLISHED.search(f)
+    if pub and not period_m:
+        y, mo, d = pub.group("y"), pub.group("m"), pub.group("d")
+        day = f"{int(y):04d}-{int(mo):02d}" + (f"-{int(d):02d}" if d else "")
+        # the date under the signature (落款) and the web page's publication date are different days
+        cue = "落款" if re.search(r"落款|成文|签发", pub.group()) else "发布"
+        return _plan(f"本报告的{cue}日期是哪天？", "date", Predicate("published", day, text=pub.group()))
     if period_m:
         norm = period_norm(period_m.group())
         if not norm:
@@ -426,6 +437,12 @@ def evaluate(pred: Predicate | None, answer: Answer, asked: str = "") -> str:
         if not norm:
             return "silent"
         return "match" if norm == pred.arg else "no"
+    if pred.kind == "published":
+        m = re.search(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})?", fold(v))
+        if not m:
+            return "silent"
+        day = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}" + (f"-{int(m.group(3)):02d}" if m.group(3) else "")
+        return "match" if day.startswith(pred.arg) else "no"
     if pred.kind in ("yes", "no"):
         want = "是" if pred.kind == "yes" else "否"
         if v not in ("是", "否"):

@@ -21,6 +21,7 @@ from qa.schema import Answer, Citation
      "本报告的统计期限是什么？", "date", ("period", "2024-09-01/2025-08-31")),
     ("哪些学校的信息公开年度报告由八个部分（8项内容）组成？", "list", "本报告包括几个部分？", "count",
      ("eq", "==")),
+    ("哪些学校的年度报告发布于2023年10月？", "list", "本报告的发布日期是哪天？", "date", ("published", "2023-10")),
     ("哪些学校收到的信息公开申请超过5项？", "list", "收到多少项信息公开申请？", "count", ("cmp", ">")),
     ("哪所学校收到的信息公开申请最多？", "superlative", "收到多少信息公开申请？", "count", None),
     ("哪所学校不予公开的信息公开申请最多？", "superlative", "有多少项信息公开申请不予公开？", "count", None),
@@ -112,6 +113,8 @@ def _answer(value, quote="", abstained=False):
     (pl.Predicate("yes", support=("10大类", "50项")), _answer("是", "10大类50条公开事项"), "match"),
     (pl.Predicate("yes", support=("10大类", "50项")), _answer("是", "10大类公开事项"), "silent"),
     (pl.Predicate("no", words=("考核",)), _answer("否", "未建立考核制度"), "match"),
+    (pl.Predicate("published", "2023-10"), _answer("2023年10月31日", "2023年10月31日"), "match"),
+    (pl.Predicate("published", "2023-10"), _answer("2023-11-02", "发布时间：2023-11-02"), "no"),
     # the report's outline (…因学校信息公开工作受到举报的情况…共六个部分) is no count of 举报
     (pl.Predicate("cmp", ">", 0.0), _answer("6", "全文包括概述、主动公开情况、依申请公开和不予公开情况、"
                                               "因学校信息公开工作受到举报的情况、改进措施共六个部分"), "silent"),
@@ -138,6 +141,7 @@ def ask(svc, q, **kw):
     ("哪些学校收到的信息公开申请超过6项？", ["青岚师范学院", "北辰工商大学"]),
     ("语料中哪些学校有两个学年的信息公开年度报告？", ["青岚师范学院"]),
     ("东江哪些学校没有收到信息公开申请？", ["东江理工职业学院"]),  # a region: names holding 东江
+    ("哪些学校的报告落款日期是2023年10月31日？", ["北辰工商大学"]),
 ])
 def test_list_questions_on_demo(demo_service, question, names):
     a = ask(demo_service, question)
