@@ -343,7 +343,8 @@ class Engine:
         p = self.parse(q)
         kind = pl.frame(q, len(p.institutions))
         if kind and kind not in ("practice", "multi_year", "yoy"):
-            plan = pl.plan(q, kind)
+            m = self.match(q)
+            plan = pl.plan(q, kind, m.institutions + m.aliases)
             sub, pred, scope = plan.sub_question, plan.predicate, plan.scope
             vtype = plan.value_type
         else:
@@ -363,7 +364,7 @@ class Engine:
         intent = {"list": "list", "superlative": "superlative", "count": "list", "multi_year": "list"}.get(
             kind, "compare")
         try:
-            plan = pl.plan(q_eff, kind)
+            plan = pl.plan(q_eff, kind, self.match(q_eff).institutions + self.match(q_eff).aliases)
         except pl.NotPlannable as exc:
             return _abstain(q, f"无法把这个问题拆成逐份报告可回答的问题：{exc}", intent)
         allowed = self.scoped_docs(p, plan.scope, filters)

@@ -60,7 +60,7 @@ EACH = re.compile(rf"(?:各|每所|每个|每家|所有|全部|这些)\s*(?P<nou
 ORDER = re.compile(r"(最多|最少|最高|最低|最大|最小)")
 SUM = re.compile(r"合计|总计|共计|加起来|总和|总共")
 MEAN = re.compile(r"平均")
-COMPARE = re.compile(r"比较|对比|分别")
+COMPARE = re.compile(r"比较|对比|分别|相比")
 YOY = re.compile(r"比(?:上一?|前一?|去)(?:个)?(?:学年度|学年|年度|年)|同比|较上一?(?:学年度|学年|年度|年)")
 FRAME_WORDS = re.compile(r"多少|几|哪|各|所有|全部|这些|每")
 PRACTICE = re.compile(r"如何|怎样|怎么|做法|经验|举措")
@@ -267,10 +267,21 @@ _WEAK_WORDS = {"信息", "公开", "信息公开", "学校", "工作", "情况",
                "明确", "给出", "包括", "实行", "实施", "提出", "做出", "发生", "出现"}
 
 
-def plan(question: str, kind: str) -> Plan:
-    """Take a cross-report question of shape ``kind`` (see ``frame``) apart, or raise NotPlannable."""
+def plan(question: str, kind: str, names: tuple[str, ...] = ()) -> Plan:
+    """Take a cross-report question of shape ``kind`` (see ``frame``) apart, or raise NotPlannable.
+
+    ``names`` are the institutions (and the short forms that named them) the question mentions:
+    they choose the reports, so they are no part of the per-report sub-question."""
     f = main_text(question)
     body, region = _strip_frame(f, kind)
+    if names or SCHOOL_NAME.search(region) or GOV_NAME.search(region):
+        region = ""  # named institutions are the scope; a name is no region
+    if names:
+        for n in sorted(names, key=len, reverse=True):
+            body = body.replace(n, " ")
+        # 比较东江理工大学和青岚师范学院收到的申请 -> 收到的申请
+        body = re.sub(r"^[\s和与及跟、,，]*(?:比较|对比)?[\s和与及跟、,，]*(?:的)?", "", body)
+        body = re.sub(r"\s+[和与及跟、,，]*\s*", "", body)
     scope_kind = "all"
     m = WHICH.search(f) or HOW_MANY.search(f) or EACH.search(f)
     noun = (m.group("noun") or m.groupdict().get("noun1") or "") if m else ""

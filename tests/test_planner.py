@@ -165,6 +165,15 @@ def test_superlative_and_follow_up_ranking(demo_service):
     assert all("不予公开2项" in c.quote for c in b.citations)
 
 
+def test_named_institutions_are_the_scope_not_the_sub_question(demo_service):
+    a = ask(demo_service, "东江理工大学和北辰工商大学哪所学校收到的信息公开申请最多？")
+    assert a.value == "北辰工商大学" and "共2份" in a.answer
+    b = ask(demo_service, "比较东江理工大学和青岚师范学院收到的信息公开申请")
+    assert b.intent == "compare"
+    assert b.answer.splitlines() == ["东江理工大学：5项", "青岚师范学院（2021-2022）：2项", "青岚师范学院（2022-2023）：7项"]
+    assert sorted(c.institution for c in b.citations) == ["东江理工大学", "青岚师范学院", "青岚师范学院"]
+
+
 def test_year_over_year_cites_both_reports(demo_service):
     a = ask(demo_service, "青岚师范学院2022-2023学年比上一学年多收到多少项申请？")
     assert a.value == "5" and "多5" in a.answer
