@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import replace
 
@@ -15,12 +16,12 @@ from index.tokenize import tokenize
 from index.settings import Settings
 
 from . import extract as ex
+from . import followup
+from . import planner as pl
 from .errors import ConflictingScope, InvalidQuestion, UnknownFilter
 from .parse import Parsed, parse, to_simplified
 from .scope import InstitutionMatcher, question_years, year_matches
 from .schema import Answer, Citation
-
-FOLLOW_UP = re.compile(r"^(那|那么|还有|再看看|换成|改成)|呢[?？]?$")
 
 
 def rrf(rankings: list[list[int]], weights: list[float], k: int = 60) -> list[tuple[int, float]]:
@@ -32,11 +33,43 @@ def rrf(rankings: list[list[int]], weights: list[float], k: int = 60) -> list[tu
     return sorted(scores.items(), key=lambda x: -x[1])
 
 
+class QueryVectors:
+    """An embedder that remembers the vectors of recent single questions.
+
+    The cross-report planner asks the same sub-question of every report in scope; embedding it
+    once instead of once per report is most of what makes a list question over 1,000 reports fast."""
+
+    def __init__(self, embedder: Embedder, size: int = 1024):
+        self.inner, self.size = embedder, size
+        self.dim = getattr(embedder, "dim", None)
+        self._memo: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts):
+        if len(texts) != 1:
+            return self.inner.embed(texts)
+        key = texts[0]
+        with self._lock:
+            vec = self._memo.get(key)
+            if vec is not None:
+                self._memo.move_to_end(key)
+                return vec
+        vec = self.inner.embed(texts)
+        with self._lock:
+            self._memo[key] = vec
+            while len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+        return vec
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
 class Engine:
     """Answers questions over one loaded index version."""
 
     def __init__(self, index: Index, embedder: Embedder, settings: Settings):
-        self.index, self.embedder, self.settings = index, embedder, settings
+        self.index, self.embedder, self.settings = index, QueryVectors(embedder), settings
         self.docs = {d.doc: d for d in index.store.documents()}
         self.matcher = InstitutionMatcher([d.institution for d in self.docs.values()])
         self.facts = index.store.facts()
@@ -46,6 +79,16 @@ class Engine:
         self._texts: dict[str, str] = {}
         self._sentences: dict[str, list[tuple[int, int]]] = {}
         self._chunks: dict[str, list[Chunk]] = {}
+        self.cross = pl.CrossReport(self, getattr(index, "version", ""))
+
+    def match(self, q: str) -> followup.Match:
+        """Institutions named in ``q`` (with the aliases that named them); the matcher keeps no state."""
+        m = self.matcher.match(q)
+        return followup.Match(m.found, m.unknown, m.aliases)
+
+    def parse(self, q: str) -> Parsed:
+        """``qa.parse.parse`` with this index's institutions."""
+        return parse(q, self.matcher)
 
     # ------------------------------------------------------------------ helpers
     def text(self, doc: str) -> str:
@@ -138,30 +181,8 @@ class Engine:
         return to_simplified(q)
 
     def resolve_follow_up(self, q: str, history) -> str:
-        """「那湖南工商大学呢？」 after a question about 重庆理工大学 asks the same of 湖南工商大学."""
-        prev = _last_question(history)
-        if not prev:
-            return q
-        new_insts, _ = self.matcher.match(q)
-        if not FOLLOW_UP.search(q) and len(q) > 14:
-            return q
-        old = self.matcher.match(prev)
-        old_insts = list(old.found)
-        new_years = question_years(q)
-        base = prev
-        if new_insts:
-            if old_insts:
-                for o in old_insts:
-                    base = base.replace(o, "\u0000")
-                base = base.replace("\u0000", new_insts[0], 1).replace("\u0000", "")
-            else:
-                base = new_insts[0] + base
-            # aliases in the previous question (重庆理工) are replaced by the new name too
-            for a in old.aliases:
-                base = base.replace(a, new_insts[0])
-        if new_years:
-            base = re.sub(r"20\d{2}\s*[-—–]\s*20\d{2}\s*(学年度|学年|年度)?|20\d{2}\s*(年度|年)", new_years[0] + "年", base, count=1)
-        return base if (new_insts or new_years) else q
+        """The question a follow-up asks, resolved by what it changes (see ``qa.followup``)."""
+        return followup.resolve(q, _last_question(history), self.match)
 
     def scope(self, q: str, q_eff: str, filters: dict | None):
         """(parsed question, docs in scope or None for all, years, an abstention or None).
@@ -172,7 +193,7 @@ class Engine:
         a silent answer about the filter's institution. A calendar year picks a body's report of
         that year or a school's academic year that ends in it.
         """
-        p = parse(q_eff, self.matcher)
+        p = self.parse(q_eff)
         filters = filters or {}
         insts = list(p.institutions)
         if filters.get("institution"):
@@ -248,13 +269,18 @@ class Engine:
         else:
             q_eff = q
         p, docs, years, refusal = self.scope(q, q_eff, filters)
+        kind = pl.frame(q_eff, len(p.institutions))
+        if not kind and not p.institutions and p.intent in ("practice", "list", "superlative", "compare"):
+            kind = p.intent  # the parser's own cross-report phrasings (经验做法, 哪几所 …)
+        if kind == "practice":
+            return refusal if refusal is not None else self.practice(q, replace(p, intent="practice"), docs)
+        if kind:
+            # a named school that is not indexed; 共有多少所学校 and the like are not names
+            if [u for u in p.unknown_institutions if not pl.FRAME_WORDS.search(u)] and not p.institutions:
+                return refusal
+            return self.cross_report(q, q_eff, p, kind, filters)
         if refusal is not None:
             return refusal
-        if p.intent in ("list", "superlative", "compare"):
-            return self.cross_report(q, p, set(docs) if docs is not None else (
-                {d for d in self.docs if year_matches(self.docs[d].year, years)} if years else None))
-        if p.intent == "practice":
-            return self.practice(q, p, docs)
         return self.answer_single(q, q_eff, p, docs)
 
     def answer_single(self, q: str, q_eff: str, p: Parsed, docs: list[str] | None) -> Answer:
@@ -302,56 +328,161 @@ class Engine:
         return {"phone": base * 0.6, "email": base * 0.6, "date": base * 0.8}.get(intent, base)
 
     # ----------------------------------------------------------- cross-report
-    def fact_rows(self, name: str) -> list[dict]:
-        return [f for f in self.facts if f["name"] == name and f["doc"] in self.docs]
+    # ----------------------------------------------------------- cross-report
+    def plan(self, q: str, named: int = 0) -> pl.Plan | None:
+        """The cross-report plan of a question, or None for a single-report question.
 
-    def cross_report(self, q: str, p: Parsed, scope: set[str] | None = None) -> Answer:
-        """List, superlative and comparison questions, answered from the facts table."""
-        f = fold(q)
-        schools_only = bool(re.search(r"学校|高校|院校|大学", f))
-        if p.intent == "list" and re.search(r"(两|二|多|几|2)个(学年|年度|年份).{0,8}报告", f):
-            per: dict[str, list[str]] = {}
-            for d in self.docs.values():
-                per.setdefault(d.institution, []).append(d.doc)
-            names = sorted(n for n, ds in per.items() if len(ds) >= 2)
-            cites = [self.sentence_citation(doc, 0, 1) for n in names for doc in per[n]]
-            return Answer(q, ("、".join(names) or "没有") + "。", names, False, 0.8, cites, p.intent)
-        if re.search(r"举报|复议|诉讼", f):
-            name = "complaints"
-        elif re.search(r"主动公开", f):
-            name = "published_items"
-        elif re.search(r"不予公开", f):
-            name = "applications_refused"
+        Raises ``planner.NotPlannable`` for a cross-report shape whose parts cannot be worked out."""
+        kind = pl.frame(q, named)
+        return pl.plan(q, kind) if kind and kind != "practice" else None
+
+    def scoped_docs(self, p: Parsed, scope: pl.Scope, filters: dict | None) -> set[str] | None:
+        """Reports a cross-report question may cover: named institutions and the filters."""
+        filters = filters or {}
+        allowed = None
+        insts = list(p.institutions)
+        if filters.get("institution"):
+            if filters["institution"] not in self.institutions():
+                raise UnknownFilter(f"institution {filters['institution']!r} is not indexed")
+            insts = [filters["institution"]]
+        if insts:
+            allowed = {d for d, doc in self.docs.items() if doc.institution in insts}
+        if filters.get("year"):
+            fy = str(filters["year"])
+            if fy not in self.years():
+                raise UnknownFilter(f"year {fy!r} is not indexed")
+            pool = allowed if allowed is not None else set(self.docs)
+            allowed = {d for d in pool if year_matches(self.docs[d].year, [fy])}
+        return allowed
+
+    def compare_rows(self, question: str, filters: dict | None = None) -> tuple[str, list[pl.Row]]:
+        """(sub-question, one row per report) for any per-report question, or a cross-report one's
+        sub-question: the compare tab and ``POST /api/compare``."""
+        q = self.validate(question)
+        p = self.parse(q)
+        kind = pl.frame(q, len(p.institutions))
+        if kind and kind not in ("practice", "multi_year", "yoy"):
+            m = self.match(q)
+            plan = pl.plan(q, kind, m.institutions + m.aliases)
+            sub, pred, scope = plan.sub_question, plan.predicate, plan.scope
+            vtype = plan.value_type
         else:
-            name = "applications_received"
-        rows = [r for r in self.fact_rows(name) if scope is None or r["doc"] in scope]
-        if schools_only:
-            rows = [r for r in rows if self.docs[r["doc"]].institution.endswith(("大学", "学院", "学校"))]
-        if not rows:
-            return _abstain(q, "事实表中没有这一项，无法跨校比较。", p.intent)
-        cites = [self.citation(r["doc"], r["start"], r["end"]) for r in rows]
-        if p.intent == "list":
-            neg = bool(re.search(r"没有|未|无", f))
-            if name == "complaints":
-                pick = [r for r in rows if (r["value"] in ("否", "0")) == neg]
+            sub, pred, vtype = q, None, p.intent
+            scope = pl.Scope("all", "", p.years)
+        allowed = self.scoped_docs(p, scope, filters)
+        docs = self.cross.docs_in_scope(scope, allowed)
+        parsed = replace(self.parse(sub), intent=vtype) if vtype in pl.VALUE_TYPES else self.parse(sub)
+        rows = self.cross.rows(sub, parsed, pred, docs)
+        if pred is None:  # no condition: every report that answers is a row with a value
+            rows = [r if r.status == "silent" else replace(r, status="match") for r in rows]
+        return sub, rows
+
+    def cross_report(self, q: str, q_eff: str, p: Parsed, kind: str, filters: dict | None = None) -> Answer:
+        """List, ranking, comparison, aggregate and year-over-year questions, planned over the
+        single-report answerer (see ``qa.planner``)."""
+        intent = {"list": "list", "superlative": "superlative", "count": "list", "multi_year": "list"}.get(
+            kind, "compare")
+        try:
+            plan = pl.plan(q_eff, kind, self.match(q_eff).institutions + self.match(q_eff).aliases)
+        except pl.NotPlannable as exc:
+            return _abstain(q, f"无法把这个问题拆成逐份报告可回答的问题：{exc}", intent)
+        allowed = self.scoped_docs(p, plan.scope, filters)
+        if plan.kind == "multi_year":
+            return self._multi_year(q, allowed, intent)
+        if plan.kind == "yoy":
+            return self._year_over_year(q, q_eff, p, plan, allowed)
+        docs = self.cross.docs_in_scope(plan.scope, allowed)
+        if not docs:
+            return _abstain(q, "索引中没有这个范围内的报告，无法回答。", intent)
+        parsed = replace(self.parse(plan.sub_question), intent=plan.value_type)
+        rows = self.cross.rows(plan.sub_question, parsed, plan.predicate, docs)
+        seen: dict[str, int] = {}
+        for r in rows:
+            seen[r.institution] = seen.get(r.institution, 0) + 1
+        note = pl.silent_note(rows)
+        answered = sum(r.status != "silent" for r in rows)
+        conf = round(0.4 + 0.5 * answered / len(rows), 3)
+        head = f"（逐份报告回答「{plan.sub_question}」，共{len(rows)}份）"
+        if plan.kind in ("list", "count"):
+            hits = [r for r in rows if r.status == "match"]
+            names = sorted(dict.fromkeys(r.institution for r in hits))
+            if hits:
+                body = "；".join(f"{pl.label(r, seen)}（{r.display}）" for r in hits)
+                ans = (f"共{len(names)}个：{body}。" if plan.kind == "count" else f"{body}。")
             else:
-                pick = [r for r in rows if (float(r["value"]) == 0) == neg]
-            names = sorted({self.docs[r["doc"]].institution for r in pick})
-            cites = [c for c, r in zip(cites, rows) if r in pick]
-            ans = ("、".join(names) if names else "没有符合条件的学校") + "。"
-            return Answer(q, ans, names, False, 0.8, cites, p.intent)
-        if p.intent == "superlative":
-            num = [r for r in rows if _is_num(r["value"])]
-            if not num:
-                return _abstain(q, "没有可比较的数字。", p.intent)
-            most = not re.search(r"最少|最低", f)
-            r = (max if most else min)(num, key=lambda r: float(r["value"]))
-            inst = self.docs[r["doc"]].institution
-            return Answer(q, f"{inst}（{r['value']}）", inst, False, 0.7,
-                          [self.citation(r["doc"], r["start"], r["end"])], p.intent)
-        lines = [f"{self.docs[r['doc']].institution}：{r['quote']}" for r in rows]
-        return Answer(q, "\n".join(lines), [self.docs[r["doc"]].institution for r in rows], False, 0.7,
-                      cites, p.intent)
+                ans = "没有符合条件的报告。"
+            value = str(len(names)) if plan.kind == "count" else names
+            return Answer(q, f"{ans}{note}{head}", value, False, conf,
+                          [r.citation for r in hits if r.citation], intent)
+        nums = [(r, float(r.value)) for r in rows if r.status == "match" and _is_num(r.value)]
+        if plan.kind == "superlative":
+            if not nums:
+                return _abstain(q, f"没有一份报告给出可比较的数字。{note}", intent)
+            best = (max if plan.order == "max" else min)(v for _, v in nums)
+            top = [r for r, v in nums if v == best]
+            names = list(dict.fromkeys(r.institution for r in top))
+            ans = "、".join(f"{pl.label(r, seen)}（{r.display}）" for r in top)
+            value = names[0] if len(names) == 1 else names
+            return Answer(q, f"{ans}。在{len(nums)}份给出数字的报告中{'最多' if plan.order == 'max' else '最少'}。"
+                          f"{note}{head}", value, False, conf, [r.citation for r in top if r.citation], intent)
+        if plan.kind in ("sum", "mean"):
+            if not nums:
+                return _abstain(q, f"没有一份报告给出可计算的数字。{note}", intent)
+            total = sum(v for _, v in nums)
+            val = total if plan.kind == "sum" else total / len(nums)
+            shown = f"{val:g}" if plan.kind == "sum" else f"{val:.2f}".rstrip("0").rstrip(".")
+            parts = "＋".join(f"{pl.label(r, seen)}{r.display}" for r, _ in nums)
+            word = "合计" if plan.kind == "sum" else f"{len(nums)}份报告平均"
+            return Answer(q, f"{word}{shown}（{parts}）。{note}{head}", shown, False, conf,
+                          [r.citation for r, _ in nums if r.citation], "compare")
+        shown = [r for r in rows if r.status == "match"]
+        if not shown:
+            return _abstain(q, f"没有一份报告回答了「{plan.sub_question}」。{note}", intent)
+        lines = [f"{pl.label(r, seen)}：{r.display}" for r in shown]
+        return Answer(q, "\n".join(lines) + (f"\n{note}" if note else ""),
+                      [r.institution for r in shown], False, conf, [r.citation for r in shown if r.citation],
+                      "compare")
+
+    def _multi_year(self, q: str, allowed: set[str] | None, intent: str) -> Answer:
+        """Institutions with reports for two or more years (document metadata, not report text)."""
+        per: dict[str, list[str]] = {}
+        for d in self.docs.values():
+            if allowed is None or d.doc in allowed:
+                per.setdefault(d.institution, []).append(d.doc)
+        names = sorted(n for n, ds in per.items() if len({self.docs[x].year for x in ds}) >= 2)
+        cites = [self.sentence_citation(doc, 0, 1) for n in names for doc in per[n]]
+        return Answer(q, ("、".join(names) or "没有") + "。", names, False, 0.8, cites, intent)
+
+    def _year_over_year(self, q: str, q_eff: str, p: Parsed, plan: pl.Plan, allowed: set[str] | None) -> Answer:
+        """「青岚师范学院2022-2023学年比上一学年多收到多少项申请？」: both figures, each from its own report."""
+        mine = sorted((d for d in (allowed or set(self.docs)) if self.docs[d].year),
+                      key=lambda d: _year_key(self.docs[d].year))
+        if not mine:
+            return _abstain(q, "没有这所学校带年份的报告，无法逐年比较。", "compare")
+        years = list(p.years)
+        cur = [d for d in mine if year_matches(self.docs[d].year, years)] if years else mine[-1:]
+        if not cur:
+            return _abstain(q, f"没有{'、'.join(years)}的报告，无法比较。", "compare")
+        cur_doc = cur[-1]
+        k = _year_key(self.docs[cur_doc].year)
+        prev = [d for d in mine if _year_key(self.docs[d].year) == k - 1]
+        if not prev:
+            return _abstain(q, f"索引中没有{self.docs[cur_doc].institution}上一年度的报告，无法比较。", "compare")
+        parsed = replace(self.parse(plan.sub_question), intent=plan.value_type)
+        a = self.cross.sub_answer(plan.sub_question, parsed, cur_doc)
+        b = self.cross.sub_answer(plan.sub_question, parsed, prev[0])
+        if a.abstained or b.abstained or not (_is_num(a.value) and _is_num(b.value)):
+            missing = "、".join(self.docs[d].year for d, x in ((cur_doc, a), (prev[0], b))
+                               if x.abstained or not _is_num(x.value))
+            return _abstain(q, f"{missing}的报告没有给出「{plan.sub_question}」的数字，无法比较。", "compare")
+        va, vb = float(a.value), float(b.value)
+        less = bool(re.search(r"(?<!多)少(?!于)|减少|下降", pl.main_text(q_eff)))
+        diff = (vb - va) if less else (va - vb)
+        ya, yb = self.docs[cur_doc].year, self.docs[prev[0]].year
+        word = ("少" if less else "多") if diff >= 0 else ("多" if less else "少")
+        ans = (f"{ya}：{_short(a.answer)}；{yb}：{_short(b.answer)}；{ya}比{yb}{word}{abs(diff):g}。")
+        return Answer(q, ans, f"{diff:g}", False, round(min(a.confidence, b.confidence), 3),
+                      a.citations[:1] + b.citations[:1], "compare")
 
     def practice(self, q: str, p: Parsed, docs: list[str] | None) -> Answer:
         """Peer practice: top passages spread across institutions, grouped by school."""
@@ -378,6 +509,16 @@ def _is_num(v: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _year_key(year: str) -> int:
+    """A report year as one integer for ordering: 2021-2022 -> 2022, 2023 -> 2023."""
+    m = re.findall(r"20\d{2}", year)
+    return int(m[-1]) if m else 0
+
+
+def _short(answer: str) -> str:
+    return answer.split("：", 1)[-1].rstrip("。")
 
 
 def _last_question(history) -> str:

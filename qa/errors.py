@@ -14,3 +14,7 @@ class UnknownFilter(ReportQAError):
 
 class ConflictingScope(ReportQAError):
     """A filter names another institution than the question does (东江理工大学 asked, 青岚师范学院 filtered)."""
+
+
+class NotPlannable(ReportQAError):
+    """A cross-report question whose per-report sub-question or condition cannot be worked out."""

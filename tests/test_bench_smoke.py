@@ -72,3 +72,15 @@ def test_run_produces_expected_keys(tmp_path, capsys):
     assert r["query_p95_ms"] >= r["query_p50_ms"] > 0
     assert r["index_bytes"] > 0 and r["peak_rss_mb"] > 0
     assert "| hash | 10 |" in capsys.readouterr().out
+
+
+def test_cross_report_bench_smoke(tmp_path):
+    from eval.bench import cross
+
+    result = cross.run(30, tmp_path, "hash", seed=0)
+    rows = result["questions"]
+    assert [r["question"] for r in rows] == [q for q, _ in cross.QUESTIONS]
+    assert all(r["same_cached"] for r in rows)
+    golds = cross.gold_sets(30, 0)
+    assert [r["gold"] for r in rows] == [len(g) for g in golds]
+    assert "| first (s) |" in cross.table(result)

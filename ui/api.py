@@ -30,6 +30,12 @@ class AskRequest(BaseModel):
     year: Union[str, int, None] = Field(None, description="only reports of this year, e.g. 2022-2023")
 
 
+class CompareRequest(BaseModel):
+    question: str = Field("", description="a per-report question, or a list/ranking question (1-2000 characters)")
+    institution: str | None = Field(None, description="only this institution's reports")
+    year: Union[str, int, None] = Field(None, description="only reports of this year, e.g. 2022-2023")
+
+
 def error(status: int, message: str, kind: str = "error") -> JSONResponse:
     return JSONResponse({"error": message, "type": kind}, status_code=status)
 
@@ -122,6 +128,22 @@ def add_routes(app: FastAPI, svc: Service) -> None:
                 if h.get("role") in (None, "user"):
                     history.append(h.get("question") or h.get("content"))
         return asdict(svc.ask(q, history=history or None, filters=filters))
+
+    @app.post("/api/compare", tags=["api"],
+              summary="Ask one per-report question of every report in scope; one row per report")
+    def api_compare(req: CompareRequest):
+        q = (req.question or "").strip()
+        limit = svc.settings.max_question_chars
+        if not q:
+            raise InvalidQuestion("question is empty")
+        if len(q) > limit:
+            raise InvalidQuestion(f"question is {len(q)} characters; the limit is {limit}")
+        filters = {k: str(v) for k, v in (("institution", req.institution), ("year", req.year)) if v}
+        sub, rows = engine().compare_rows(q, filters)
+        return {"question": q, "sub_question": sub,
+                "rows": [{"doc": r.doc, "institution": r.institution, "year": r.year,
+                          "status": r.status, "value": r.value, "answer": r.display,
+                          "citation": asdict(r.citation) if r.citation else None} for r in rows]}
 
     @app.get("/api/docs", tags=["api"], summary="The indexed documents")
     def api_docs():

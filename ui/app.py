@@ -244,7 +244,40 @@ def build_app(svc: Service):
                 except ValueError:
                     pass
         df = pd.DataFrame(rows, columns=["报告", "数值"])
-        return gr.update(value=df, title=render.ALL_LABELS.get(metric, metric))
+        return gr.update(value=df, title=render.ALL_LABELS.get(metric, metric), visible=True)
+
+    def compare_question(question, names, metric):
+        """A typed per-report question asked of every report: one row each (未说明 where silent),
+        the CSV of those rows and a chart of the numeric answers. An empty question shows the facts table."""
+        q = (question or "").strip()
+        if not q:
+            return compare_outputs(names, metric) + (EVIDENCE_HINT,)
+        eng = _engine(svc)
+        if eng is None or not eng.docs:
+            raise gr.Error("索引为空：请先在「报告」页上传报告。")
+        try:
+            sub, rows = eng.compare_rows(q)
+        except ReportQAError as exc:
+            raise gr.Error(str(exc))
+        headers = ["机构", "年度", "回答", "原文引用", "文件"]
+        table_rows = [[r.institution, r.year, r.display, r.citation.quote if r.citation else "", r.doc]
+                      for r in rows]
+        points = []
+        for r in rows:
+            try:
+                points.append({"报告": f"{r.institution} {r.year}", "数值": float(r.value)})
+            except (TypeError, ValueError):
+                pass
+        silent = sum(r.status == "silent" for r in rows)
+        matched = sum(r.status == "match" for r in rows)
+        note = (f'<div class="rq-evidence"><p>逐份报告回答：<b>{esc(sub)}</b></p>'
+                f"<p>{len(rows)}份报告：{matched}份符合，{silent}份未说明（报告中没有找到，未计入）。</p></div>")
+        table = gr.update(value=pd.DataFrame(table_rows, columns=headers), headers=headers)
+        csv_path = csv_cache.write(render.csv_text(headers, table_rows))
+        plot_df = pd.DataFrame(points, columns=["报告", "数值"])
+        # answers that are not numbers (phones, periods, 是/否) have no chart
+        return table, gr.update(value=csv_path), gr.update(value=plot_df, title=sub, visible=bool(points),
+                                                       y_lim=[0, max([p["数值"] for p in points] + [1])]), note
 
     def evidence(evt: gr.SelectData, names):
         eng = _engine(svc)
@@ -305,6 +338,11 @@ def build_app(svc: Service):
             fix_status = gr.Textbox(label="更正结果", elem_id="rq-fix-status", interactive=False, lines=1)
         with gr.Tab("对比", id="compare", elem_id="rq-tab-compare"):
             with gr.Row():
+                cmp_box = gr.Textbox(show_label=False, elem_id="rq-compare-question", scale=5, max_lines=2,
+                                     max_length=svc.settings.max_question_chars,
+                                     placeholder="逐校提问，例如：信息公开的联系电话是多少？（留空显示事实表）")
+                cmp_btn = gr.Button("逐校回答", variant="primary", elem_id="rq-compare-ask", scale=1, min_width=80)
+            with gr.Row():
                 fact_pick = gr.CheckboxGroup(choices=fact_choices, value=list(FACT_LABELS), label="显示的事实",
                                              elem_id="rq-fact-filter", scale=4)
                 download = gr.DownloadButton("下载 CSV", elem_id="rq-facts-csv", scale=1)
@@ -330,6 +368,9 @@ def build_app(svc: Service):
         fact_pick.change(compare_outputs, [fact_pick, metric], compare_outs)
         metric.change(chart, metric, plot)
         facts_df.select(evidence, [fact_pick], ev)
+        cmp_outs = compare_outs + [ev]
+        cmp_btn.click(compare_question, [cmp_box, fact_pick, metric], cmp_outs)
+        cmp_box.submit(compare_question, [cmp_box, fact_pick, metric], cmp_outs)
 
         def fix(doc, inst_name, year_text):
             msg, rows = correct_report(svc, doc, inst_name, year_text)
