@@ -11,7 +11,7 @@ import numpy as np
 from index.embed import Embedder
 from index.repository import Index
 from index.schema import Chunk, Hit
-from index.textutil import fold, sentences
+from index.textutil import sentences
 from index.tokenize import tokenize
 from index.settings import Settings
 
