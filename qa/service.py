@@ -6,6 +6,7 @@ import threading
 from index import repository as repo
 from index.embed import Embedder, load_embedder
 from index.ingest import Ingester, IngestOptions
+from index.readers import ReadLimits
 from index.repository import Index
 from index.settings import Settings
 
@@ -19,7 +20,11 @@ def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestO
                          max_text_chars=settings.max_text_chars, commit_every=settings.commit_every,
                          batch_size=settings.batch_size or 16, overrides=overrides,
                          backend=settings.backend, milvus_uri=settings.milvus_uri,
-                         workers=settings.workers)
+                         workers=settings.workers,
+                         limits=ReadLimits(max_xml_bytes=settings.max_xml_bytes,
+                                           max_xml_elements=settings.max_xml_elements,
+                                           max_html_depth=settings.max_html_depth,
+                                           max_pdf_pages=settings.max_pdf_pages))
 
 
 def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> Ingester:

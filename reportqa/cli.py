@@ -72,13 +72,15 @@ def cmd_ingest(args, settings: Settings) -> int:
     overrides = load_overrides(Path(args.manifest)) if args.manifest else {}
     for p in args.paths:  # a manifest.jsonl/.csv beside the reports applies automatically
         for cand in ("manifest.jsonl", "manifest.csv"):
-            f = Path(p) / cand
-            if f.is_file() and not args.manifest:
-                overrides.update(load_overrides(f))
-    missing = [p for p in args.paths if not Path(p).exists()]
+            f = os.path.join(p, cand)
+            if os.path.isfile(f) and not args.manifest:  # os.path.isfile: False, not an error, on odd paths
+                overrides.update(load_overrides(Path(f)))
+    # Only a path that plainly does not exist is reported here; every other odd path (a symlink
+    # loop, a name too long for the file system) goes to ingest, which reports it per file.
+    missing = [p for p in args.paths if not os.path.lexists(p) and _missing(p)]
     for p in missing:
         print(f"failed   {p}: no such file or directory", file=sys.stderr)
-    batches = _service(settings).ingest_batches([Path(p) for p in args.paths if Path(p).exists()], overrides,
+    batches = _service(settings).ingest_batches([Path(p) for p in args.paths if p not in missing], overrides,
                                                 _progress(), rebuild=args.rebuild)
     counts = {"ok": 0, "skipped": 0, "failed": len(missing)}
     for batch in batches:  # printed as each batch commits: no list of every file's result
@@ -89,6 +91,16 @@ def cmd_ingest(args, settings: Settings) -> int:
     n_ok, n_skip, n_fail = counts["ok"], counts["skipped"], counts["failed"]
     print(f"{n_ok} ingested, {n_skip} unchanged, {n_fail} failed -> {settings.index_dir}")
     return 1 if n_fail else 0
+
+
+def _missing(path: str) -> bool:
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def cmd_remove(args, settings: Settings) -> int:
