@@ -11,6 +11,7 @@ from index.repository import Index
 from index.settings import Settings
 
 from .engine import Engine
+from .errors import InvalidQuestion
 from .facts import extract_facts
 
 
@@ -25,6 +26,19 @@ def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestO
                                            max_xml_elements=settings.max_xml_elements,
                                            max_html_depth=settings.max_html_depth,
                                            max_pdf_pages=settings.max_pdf_pages))
+
+
+def check_history(history, settings: Settings) -> None:
+    """Refuse a chat history over ``max_history_items`` questions or ``max_history_chars`` characters:
+    it is parsed with every question, so without a bound it bypasses the question-length limit."""
+    if not history:
+        return
+    items = list(history)
+    if len(items) > settings.max_history_items:
+        raise InvalidQuestion(f"history has {len(items)} questions; the limit is {settings.max_history_items}")
+    chars = sum(len(str(h)) for h in items)
+    if chars > settings.max_history_chars:
+        raise InvalidQuestion(f"history has {chars:,} characters; the limit is {settings.max_history_chars:,}")
 
 
 def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> Ingester:
@@ -67,6 +81,8 @@ class Service:
             return self._engine
 
     def ask(self, question: str, history=None, filters=None):
+        """Answer ``question``; ``history`` (earlier questions) is bounded by the Settings limits."""
+        check_history(history, self.settings)
         return self.engine().ask(question, history=history, filters=filters)
 
     def ingest(self, paths, overrides=None, progress=None, rebuild=False, remove=()):

@@ -24,8 +24,9 @@ from index.settings import Settings  # noqa: E402
 
 from . import render  # noqa: E402
 from .api import BasicAuth, add_routes, parse_auth  # noqa: E402
+from .guard import Guard, allowed_hosts, new_token, page_script  # noqa: E402
 from .render import esc  # noqa: E402
-from .uploads import MAX_FILES, UploadRejected, stage_path, staging  # noqa: E402
+from .uploads import UploadRejected, clean_staging, stage_path, staging  # noqa: E402
 
 EXAMPLES = ["东江理工大学2022-2023学年共收到多少项信息公开申请？",
             "海川交通大学信息公开的联系电话是多少？",
@@ -154,6 +155,10 @@ def build_app(svc: Service):
             state["cites"] = []
             return chat, "", gr.update(choices=[], value=None), state, SOURCE_HINT
         questions.append(message.strip())
+        # Session state stays bounded: only the questions the history limits let through are kept.
+        questions = questions[-svc.settings.max_history_items:]
+        while sum(map(len, questions)) > svc.settings.max_history_chars and len(questions) > 1:
+            questions.pop(0)
         chat.append({"role": "assistant", "content": render.answer_markdown(ans)})
         cites = render.answer_citations(ans)
         state.update(questions=questions, cites=[asdict(c) for c in cites])
@@ -182,8 +187,9 @@ def build_app(svc: Service):
     def upload(files):
         files = files or []
         rejected, results = [], []
-        if len(files) > MAX_FILES:
-            rejected.append(("", f"一次最多上传 {MAX_FILES} 个文件"))
+        max_files = svc.settings.max_upload_files
+        if len(files) > max_files:
+            rejected.append(("", f"一次最多上传 {max_files} 个文件"))
             files = []
         if files:
             with staging(svc.settings.index_dir) as tmp:
@@ -315,12 +321,22 @@ def build_app(svc: Service):
     return app
 
 
-def create_app(service: Service, auth=None):
-    """The FastAPI app: /api/*, /doc/*, /openapi.json and the Gradio UI at /. ``auth`` = "user:pass"."""
+def create_app(service: Service, auth=None, token: str | None = None, hosts=None):
+    """The FastAPI app: /api/*, /doc/*, /openapi.json and the Gradio UI at /.
+
+    ``auth`` = "user:pass" (HTTP Basic on every route); ``token`` = the per-server write token
+    (random when None; ``app.state.token``); ``hosts`` = the Host names served (default: the
+    loopback names). The Guard middleware (ui/guard.py) checks Host, Origin/Referer, the token
+    on writes and body sizes before anything else runs."""
     import gradio as gr
     from fastapi import FastAPI
 
     creds = parse_auth(auth)
+    token = token or new_token()
+    settings = service.settings
+    removed = clean_staging(settings.index_dir)  # left by a crash mid-upload
+    if removed:
+        print(f"removed {len(removed)} staging folder(s) left by an interrupted upload", file=sys.stderr)
     api = FastAPI(title="ReportQA", version="0.1.0", docs_url="/api/swagger", redoc_url=None,
                   description="Question answering with exact citations over Chinese information-disclosure reports.")
     add_routes(api, service)
@@ -328,16 +344,26 @@ def create_app(service: Service, auth=None):
     blocks.queue(default_concurrency_limit=4)
     app = gr.mount_gradio_app(api, blocks, path="/", ssr_mode=False, show_error=True,
                               max_file_size=service.settings.max_file_bytes, footer_links=[], css=CSS,
-                              theme=gr.themes.Soft(font=LOCAL_FONTS, font_mono=MONO_FONTS))
+                              theme=gr.themes.Soft(font=LOCAL_FONTS, font_mono=MONO_FONTS),
+                              head=page_script(token))
     if creds:
         app.add_middleware(BasicAuth, creds=creds)
+    # outermost: refusals happen before auth, parsing or Gradio see the request
+    app.add_middleware(Guard, hosts=allowed_hosts("127.0.0.1") if hosts is None else hosts, token=token,
+                       max_body=settings.max_request_bytes, creds=creds,
+                       max_upload=settings.max_upload_files * (settings.max_file_bytes + 64 * 1024))
     app.state.service = service
+    app.state.token = token
     return app
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: bool = False,
-          auth: str | None = None, no_auth: bool = False) -> int:
-    """Serve UI and API with uvicorn; with ``demo`` the bundled corpus is ingested when no index exists."""
+          auth: str | None = None, no_auth: bool = False, token: str | None = None,
+          extra_hosts=(), token_file: Path | None = None) -> int:
+    """Serve UI and API with uvicorn; with ``demo`` the bundled corpus is ingested when no index exists.
+
+    ``token`` is the write token (random when None, then written to ``token_file``, mode 0600, for
+    the CLI and scripts); ``extra_hosts`` are Host names allowed besides the bound address."""
     import uvicorn
 
     if host not in LOOPBACK and not auth and not no_auth:
@@ -349,10 +375,19 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
         results = svc.ingest([DEMO_CORPUS])
         print(f"demo corpus: {sum(r.status == 'ok' for r in results)} reports ingested into {settings.index_dir}",
               file=sys.stderr)
-    app = create_app(svc, auth)
+    if not token:
+        token = new_token()
+        if token_file is not None:
+            token_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(token + "\n")
+    hosts = allowed_hosts(host, extra_hosts)
+    app = create_app(svc, auth, token=token, hosts=hosts)
     shown = f"[{host}]" if ":" in host else host
+    where = f"; write token in {token_file}" if token_file is not None else ""
     print(f"ReportQA on http://{shown}:{port}/  (API: /api/ask, /api/docs, /api/facts, /api/ingest; "
-          f"schema: /openapi.json){'  auth: on' if auth else ''}", file=sys.stderr, flush=True)
+          f"schema: /openapi.json){'  auth: on' if auth else ''}{where}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
 
