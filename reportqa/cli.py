@@ -135,9 +135,11 @@ def cmd_facts(args, settings: Settings) -> int:
              "fact": f["name"], "value": f["value"], "start": f["start"], "end": f["end"], "quote": f["quote"]}
             for f in index.store.facts() if f["doc"] in docs]
     if args.csv:
+        from ui.render import csv_cell  # the same neutralising as the API's CSV
+
         w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["doc"])
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
     else:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     return 0

@@ -183,9 +183,10 @@ class Received:
 class MultipartReceiver:
     """Stream a multipart/form-data body into a staging folder, one file part at a time.
 
-    Each part's name and type are checked when its headers arrive, before any byte is written;
-    its bytes are written as they arrive and writing stops at ``max_bytes`` (the rest of that part
-    is read and dropped, never stored). More than ``max_files`` file parts abort the request."""
+    Each part's name and type are checked when its headers arrive, before any byte is written
+    (a bad one is a per-file failure); its bytes are written as they arrive, and a part past
+    ``max_bytes`` aborts the request there (413), as do more than ``max_files`` file parts (400):
+    the rest of the body is never read."""
 
     def __init__(self, tmp: Path, boundary: bytes, max_files: int, max_bytes: int):
         from python_multipart.multipart import MultipartParser
@@ -253,13 +254,11 @@ class MultipartReceiver:
         if self._out is None:
             return
         self._size += end - start
-        if self._size > self.max_bytes:
+        if self._size > self.max_bytes:  # stop here: the rest of the body is never read
             self._out.close()
             self._out = None
             self._item.path.unlink(missing_ok=True)
-            exc = too_large(self._item.name, self._size, self.max_bytes)
-            self._item.path, self._item.message, self._item.status = None, str(exc), exc.status
-            return
+            raise too_large(self._item.name, self._size, self.max_bytes)
         self._out.write(data[start:end])
 
     def _end(self):
