@@ -18,7 +18,7 @@ from index.errors import IndexNotFound, ReportQAError
 from qa.errors import InvalidQuestion
 from qa.service import Service
 
-from . import render
+from . import memory, render
 from .uploads import MultipartReceiver, UploadRejected, UploadUnsupported, staging
 
 DOC_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
@@ -49,6 +49,17 @@ def has_surrogate(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(has_surrogate(v) for v in value)
     return False
+
+
+def ingest_and_settle(svc: Service, paths: list) -> list:
+    """Ingest, open the new version's engine here (not in the next ask), then give freed memory back."""
+    results = svc.ingest(paths)
+    try:
+        svc.engine()
+    except ReportQAError:
+        pass  # nothing committed yet (every file failed on a new index): the asks report it
+    memory.release()
+    return results
 
 
 INGEST_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -220,7 +231,7 @@ def add_routes(app: FastAPI, svc: Service) -> None:
                 return error(422, "no files uploaded: send multipart/form-data with one or more `files` parts",
                              "NoFiles")
             staged = [it.path for it in rx.items if it.path is not None]
-            results = iter(await run_in_threadpool(svc.ingest, staged) if staged else [])
+            results = iter(await run_in_threadpool(ingest_and_settle, svc, staged) if staged else [])
         rows = []
         for it in rx.items:
             if it.path is None:

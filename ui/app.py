@@ -23,7 +23,8 @@ from qa.service import Service  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
 from . import render  # noqa: E402
-from .api import BasicAuth, add_routes, parse_auth  # noqa: E402
+from . import memory  # noqa: E402
+from .api import BasicAuth, add_routes, ingest_and_settle, parse_auth  # noqa: E402
 from .guard import Guard, allowed_hosts, new_token, page_script  # noqa: E402
 from .render import esc  # noqa: E402
 from .uploads import UploadRejected, clean_staging, stage_path, staging  # noqa: E402
@@ -202,7 +203,7 @@ def build_app(svc: Service):
                         rejected.append((src.name, str(exc)))
                 if paths:
                     try:
-                        results = svc.ingest(paths)
+                        results = ingest_and_settle(svc, paths)
                     except ReportQAError as exc:
                         rejected.append(("", str(exc)))
         insts, years = filter_choices(svc)
@@ -370,6 +371,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
         raise ReportQAError(f"--host {host} exposes the server: set REPORTQA_AUTH=user:pass or --auth, "
                             f"or pass --no-auth explicitly")
     parse_auth(auth)  # fail early on a malformed value
+    memory.limit_arenas()  # before uvicorn starts its threads (ui/memory.py says why)
     svc = Service(settings)
     if demo and not repo.exists(settings.index_dir):
         results = svc.ingest([DEMO_CORPUS])
