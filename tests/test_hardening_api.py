@@ -224,6 +224,11 @@ def test_parse_errors_are_json(client, body, headers, status, kind):
     assert_error(client.post("/api/ask", content=body, headers=headers), status, kind)
 
 
+@pytest.mark.parametrize("method, path", [("get", "/api/nope"), ("get", "/api/ingest"), ("delete", "/api/docs")])
+def test_unknown_api_routes_are_json_404(client, method, path):
+    assert_error(getattr(client, method)(path, headers=HDR), 404, "NotFound", path)
+
+
 @pytest.mark.parametrize("content, ctype, status, kind", [
     (b"", None, 422, "NoFiles"),
     (b'{"a": 1}', "application/json", 415, "UploadUnsupported"),
@@ -315,3 +320,19 @@ def test_serve_reads_secrets_from_env_and_files_not_argv(tmp_path, monkeypatch, 
     assert "`ps` shows it" in capsys.readouterr().err  # the deprecated flag warns
     monkeypatch.delenv("REPORTQA_AUTH")
     assert serve_secrets(args, build_settings(args))[0] == "carol:pw"  # still works, with the warning
+
+
+# ----------------------------------------------------------------------- memory bounds
+def test_csv_exports_are_bounded():
+    from ui.app import CsvCache
+
+    cache = CsvCache(keep=3)
+    paths = [cache.write(f"机构,收到申请\n学院{i},{i}\n") for i in range(6)]
+    assert sorted(Path(p).parent.name for p in paths[-3:]) == sorted(d.name for d in cache.root.iterdir())
+    assert Path(paths[-1]).read_text(encoding="utf-8-sig").endswith("学院5,5\n")
+
+
+def test_memory_is_given_back_on_glibc():
+    from ui import memory
+
+    assert memory.release() is True and memory.limit_arenas(4) is True

@@ -115,6 +115,15 @@ class BasicAuth:
         await self.app(scope, receive, send)
 
 
+def add_api_fallback(app: FastAPI) -> None:
+    """Unknown /api/* paths and methods answer JSON 404 here instead of reaching Gradio (mounted at /,
+    whose 404 is ``{"detail"}``). Register it after every other /api route."""
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def _no_such_route(request: Request, rest: str):
+        return error(404, f"no API route {request.method} /api/{rest}", "NotFound")
+
+
 def upload_response(rows: list[dict]) -> JSONResponse:
     """200 when every file went in, 207 when some failed, a 4xx when all failed: 413 or 415 when
     every file failed for that reason, else 422. The body always lists every file."""

@@ -6,6 +6,7 @@
 # No `from __future__ import annotations`: Gradio reads `evt: gr.SelectData` hints at runtime.
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import asdict
@@ -24,7 +25,7 @@ from index.settings import Settings  # noqa: E402
 
 from . import render  # noqa: E402
 from . import memory  # noqa: E402
-from .api import BasicAuth, add_routes, ingest_and_settle, parse_auth  # noqa: E402
+from .api import BasicAuth, add_api_fallback, add_routes, ingest_and_settle, parse_auth  # noqa: E402
 from .guard import Guard, allowed_hosts, new_token, page_script  # noqa: E402
 from .render import esc  # noqa: E402
 from .uploads import UploadRejected, clean_staging, stage_path, staging  # noqa: E402
@@ -39,6 +40,7 @@ DEMO_CORPUS = Path(__file__).resolve().parent.parent / "eval" / "corpus" / "demo
 LOCAL_FONTS = ["ui-sans-serif", "system-ui", "PingFang SC", "Microsoft YaHei", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "DejaVu Sans Mono", "monospace"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SESSION_TTL_S = 6 * 3600
 SOURCE_HINT = '<div class="rq-hint">点击上方的引用编号，在这里查看所在章节的原文，引用的句子会高亮显示。</div>'
 EVIDENCE_HINT = '<div class="rq-hint">点击表格中的一行（或一个单元格）查看每个数字的原文依据。</div>'
 CSS = """
@@ -115,10 +117,13 @@ def upload_lines(results, rejected) -> str:
 
 
 class CsvCache:
-    """CSV exports written to one temp folder per app, named by content (Gradio serves them)."""
+    """CSV exports written to one temp folder per app, named by content (Gradio serves them).
 
-    def __init__(self):
+    Every upload changes the facts table, so only the ``keep`` newest exports stay on disk."""
+
+    def __init__(self, keep: int = 20):
         self.root = Path(tempfile.mkdtemp(prefix="reportqa-csv-"))
+        self.keep = keep
 
     def write(self, text: str) -> str:
         h = hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -127,6 +132,10 @@ class CsvCache:
         p = d / "reportqa-facts.csv"
         if not p.exists():
             p.write_text("\ufeff" + text, encoding="utf-8")
+        os.utime(d)
+        for old in sorted(self.root.iterdir(), key=lambda x: x.stat().st_mtime)[:-self.keep]:
+            if old != d:
+                shutil.rmtree(old, ignore_errors=True)
         return str(p)
 
 
@@ -249,12 +258,14 @@ def build_app(svc: Service):
     # ---------------------------------------------------------------- layout
     insts0, years0 = filter_choices(svc)
     eng0 = _engine(svc)
-    with gr.Blocks(title="ReportQA 信息公开报告问答") as app:
+    # Uploaded files wait in Gradio's cache only until their upload event has staged them.
+    with gr.Blocks(title="ReportQA 信息公开报告问答", delete_cache=(3600, 3600)) as app:
         gr.Markdown("## ReportQA · 高校信息公开年度报告问答\n每个回答都附带可核对的原文引用；"
                     "找不到依据时会明确说明，并列出相关段落。" +
                     ("" if eng0 is not None and eng0.docs else "\n\n**索引为空**：请先在「报告」页上传报告。"),
                     elem_id="rq-header")
-        state = gr.State({})
+        # a session's chat state is dropped after 6 idle hours (Gradio otherwise keeps up to 10,000)
+        state = gr.State({}, time_to_live=SESSION_TTL_S)
         with gr.Tab("问答", id="chat", elem_id="rq-tab-chat"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
@@ -341,6 +352,7 @@ def create_app(service: Service, auth=None, token: str | None = None, hosts=None
     api = FastAPI(title="ReportQA", version="0.1.0", docs_url="/api/swagger", redoc_url=None,
                   description="Question answering with exact citations over Chinese information-disclosure reports.")
     add_routes(api, service)
+    add_api_fallback(api)  # keep last among /api routes: it answers every path left
     blocks = build_app(service)
     blocks.queue(default_concurrency_limit=4)
     app = gr.mount_gradio_app(api, blocks, path="/", ssr_mode=False, show_error=True,
