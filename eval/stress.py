@@ -18,8 +18,12 @@
    load: it must flip from the old answer (abstain) to the new one (its number) at most once per
    client, never go back, and every probe sent after the upload returned must get the new answer.
    After the upload each uploaded report's application count is asked and must come back.
-5. OUT/results.json is written, a Markdown table printed, and the exit status is 1 when any
-   error, mismatch or state violation occurred.
+5. Soak (``--soak SECONDS``, 0: none): the ask loops run on while, every ``--soak-upload-every``
+   seconds, an upload replaces ``--soak-files`` reports with new figures; the server's RSS is
+   sampled and must stay within ``--soak-max-growth`` (15%) after the warm-up.
+6. OUT/results.json is written, a Markdown table printed, and the exit status is 1 when any
+   error, mismatch, state violation or memory growth occurred. Uploads send the server's write
+   token (REPORTQA_TOKEN, set for the server subprocess).
 
 All traffic goes to 127.0.0.1; every loop is bounded by time and by a request count.
 """
@@ -433,8 +437,8 @@ def phase_soak(srv: "Server", questions: list[dict], args) -> dict:
     rec = Recorder()
     t0 = time.perf_counter()
     end = time.monotonic() + args.soak
-    threads = run_clients(srv.base, questions, args.clients, lambda: time.monotonic() < end, 10**9,
-                          args.timeout, rec, t0)
+    threads = run_clients(srv.base, questions, args.clients, lambda: time.monotonic() < end,
+                          args.max_requests * max(1, int(args.soak // max(args.seconds, 1))), args.timeout, rec, t0)
     samples: list[dict] = []
     uploads = {"requests": 0, "ok_files": 0, "errors": []}
     next_upload = time.monotonic() + min(5.0, args.soak_upload_every)
