@@ -9,7 +9,7 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Iterator
 
 from index.errors import FileTooLarge, ReportQAError, UnsupportedFormat
 from index.readers import SUPPORTED
@@ -131,28 +131,6 @@ def _target(tmp: Path, name: str) -> Path:
     dst = (tmp / name).resolve()
     if dst.parent != tmp.resolve():  # cannot happen after safe_name; checked anyway
         raise UploadRejected(f"file name {name!r} leaves the upload folder")
-    return dst
-
-
-def stage_stream(tmp: Path, name: str, src: BinaryIO, limit: int) -> Path:
-    """Copy an upload stream into ``tmp`` under a safe name, stopping past ``limit`` bytes."""
-    name = safe_name(name)
-    check_type(name)
-    dst = _target(tmp, name)
-    if dst.exists():
-        raise UploadRejected(f"{name}: two uploaded files have the same name")
-    size = 0
-    with open(dst, "wb") as out:
-        while True:
-            block = src.read(1 << 20)
-            if not block:
-                break
-            size += len(block)
-            if size > limit:
-                out.close()
-                dst.unlink(missing_ok=True)
-                raise too_large(name, size, limit)
-            out.write(block)
     return dst
 
 
