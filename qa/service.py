@@ -83,6 +83,12 @@ class Service:
     def ask(self, question: str, history=None, filters=None):
         """Answer ``question``; ``history`` (earlier questions) is bounded by the Settings limits."""
         check_history(history, self.settings)
+        for text in [question, *(history or []), *(filters or {}).values()]:
+            if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
+                # JSON "\ud800" escapes and undecodable argv bytes both give lone surrogates,
+                # which no encoder accepts: refused here rather than failing deep in a response
+                raise InvalidQuestion("the question, history or a filter holds a lone surrogate "
+                                      "(invalid Unicode); send UTF-8 text")
         return self.engine().ask(question, history=history, filters=filters)
 
     def ingest(self, paths, overrides=None, progress=None, rebuild=False, remove=()):

@@ -58,7 +58,7 @@ def peak_rss_mb_reading(path: Path) -> tuple[str, int]:
 
 # -------------------------------------------------------------------- bounded parsing
 def test_docx_xml_bomb_is_refused_with_flat_memory(tmp_path):
-    # ~6 million elements, ~180 MB of XML: under the zip-bomb ratio, so only the XML caps stop it
+    # 6 million elements, 198 MB of XML: under the 200 MB zip-bomb limit, so only the XML caps stop it
     p = docx_bomb(tmp_path / "bomb.docx", 6_000_000)
     assert p.stat().st_size < 1024 * 1024
     with zipfile.ZipFile(p) as zf:
@@ -178,3 +178,18 @@ def test_cli_ingest_with_a_symlink_loop_exits_1_and_commits_the_rest(tmp_path, c
     assert "file name too long" in out
     assert main(["docs", "--index", str(tmp_path / "ix"), "--model", "hash", "--json"]) == 0
     assert [d["doc"] for d in json.loads(capsys.readouterr().out)] == ["good.txt"]
+
+
+def test_lone_surrogates_are_refused_by_the_service_and_the_cli(tmp_path, capsys):
+    from qa.errors import InvalidQuestion
+    from reportqa.cli import main
+
+    svc = Service(Settings(index_dir=tmp_path / "index", model="hash"), HashEmbedder())
+    svc.ingest([DEMO / "demo01_dongjiang_ligong.txt"])
+    for kw in ({"question": "收到多少项\ud800申请？"}, {"question": "收到多少项申请？", "history": ["\udcff"]},
+               {"question": "收到多少项申请？", "filters": {"institution": "东江\udc80"}}):
+        with pytest.raises(InvalidQuestion, match="surrogate"):
+            svc.ask(**kw)
+    # an undecodable byte in argv arrives as a surrogate (surrogateescape): exit 1, no traceback
+    assert main(["ask", "收到多少项\udcff申请？", "--index", str(tmp_path / "index"), "--model", "hash"]) == 1
+    assert "surrogate" in capsys.readouterr().err
