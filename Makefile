@@ -44,10 +44,11 @@ eval-ci: setup
 	rm -rf .reportqa/eval-ci
 	$(VENV)/bin/reportqa eval --qa eval/corpus/demo_qa.jsonl --corpus eval/corpus/demo --index .reportqa/eval-ci --out eval-out/ci --min-accuracy 0.95
 
-# Load test: 20 concurrent /api/ask clients for 60 s, then the same load during an upload of 20 reports
-# (docs/reliability.md, "Load"); exits 1 on any error or changed answer.
+# Load test: 20 concurrent /api/ask clients for 60 s, then the same load during an upload of 20 reports,
+# then a 10-minute soak of mixed asks and uploads sampling the server's RSS (docs/reliability.md, "Load",
+# "Memory soak"); exits 1 on any error, changed answer, or RSS growth over 15% after warm-up.
 stress: setup
-	$(PY) -m eval.stress --clients 20 --seconds 60 --upload 20 --model m3e-small --out eval-out/stress
+	$(PY) -m eval.stress --clients 20 --seconds 60 --upload 20 --soak 600 --model m3e-small --out eval-out/stress
 
 # The short run CI makes (same program, same checks, smaller and shorter).
 stress-ci: setup

@@ -18,8 +18,12 @@
    load: it must flip from the old answer (abstain) to the new one (its number) at most once per
    client, never go back, and every probe sent after the upload returned must get the new answer.
    After the upload each uploaded report's application count is asked and must come back.
-5. OUT/results.json is written, a Markdown table printed, and the exit status is 1 when any
-   error, mismatch or state violation occurred.
+5. Soak (``--soak SECONDS``, 0: none): the ask loops run on while, every ``--soak-upload-every``
+   seconds, an upload replaces ``--soak-files`` reports with new figures; the server's RSS is
+   sampled and must stay within ``--soak-max-growth`` (15%) after the warm-up.
+6. OUT/results.json is written, a Markdown table printed, and the exit status is 1 when any
+   error, mismatch, state violation or memory growth occurred. Uploads send the server's write
+   token (REPORTQA_TOKEN, set for the server subprocess).
 
 All traffic goes to 127.0.0.1; every loop is bounded by time and by a request count.
 """
@@ -29,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import shutil
 import socket
 import subprocess
@@ -46,7 +51,9 @@ DEMO = ROOT / "eval" / "corpus" / "demo"
 DEMO_QA = ROOT / "eval" / "corpus" / "demo_qa.jsonl"
 HOST = "127.0.0.1"
 DEMO_DOCS = 10
-MAX_UPLOAD_BATCH = 20  # ui.uploads.MAX_FILES
+MAX_UPLOAD_BATCH = 20  # Settings.max_upload_files
+TOKEN = secrets.token_urlsafe(24)  # the server's write token (REPORTQA_TOKEN); uploads send it
+WRITE = {"X-ReportQA-Token": TOKEN}
 EXAMPLES_KEPT = 10
 PROBE_ID = "upload-probe"
 
@@ -137,7 +144,7 @@ class Server:
     def __enter__(self) -> "Server":
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-               "TOKENIZERS_PARALLELISM": "false"}
+               "TOKENIZERS_PARALLELISM": "false", "REPORTQA_TOKEN": TOKEN}
         env.pop("REPORTQA_AUTH", None)
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen([sys.executable, "-m", "reportqa.cli", "serve", "--host", HOST,
@@ -390,7 +397,7 @@ def phase_b(base: str, questions: list[dict], args, ref_old: dict[str, str], old
                 batch = reports[b:b + MAX_UPLOAD_BATCH]
                 files = [("files", (name, text.encode("utf-8"), "text/plain")) for name, text, _ in batch]
                 upload["requests"] += 1
-                r = c.post("/api/ingest", files=files)
+                r = c.post("/api/ingest", files=files, headers=WRITE)
                 if r.status_code != 200:
                     upload["errors"].append(f"HTTP {r.status_code}: {r.text[:300]}")
                     continue
@@ -410,6 +417,71 @@ def phase_b(base: str, questions: list[dict], args, ref_old: dict[str, str], old
     return rec.records, upload
 
 
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MB (Linux /proc), None when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def phase_soak(srv: "Server", questions: list[dict], args) -> dict:
+    """Mixed load for ``--soak`` seconds: ``--clients`` ask loops, and every ``--soak-upload-every``
+    seconds an upload that replaces ``--soak-files`` reports with new figures (the index keeps its
+    size, so memory should not grow with it). The server's RSS is sampled every
+    ``--soak-sample`` seconds; after the first ``--soak-warmup`` share of the run it must stay
+    within ``--soak-max-growth`` of its value at the end of the warm-up."""
+    rec = Recorder()
+    t0 = time.perf_counter()
+    end = time.monotonic() + args.soak
+    threads = run_clients(srv.base, questions, args.clients, lambda: time.monotonic() < end,
+                          args.max_requests * max(1, int(args.soak // max(args.seconds, 1))), args.timeout, rec, t0)
+    samples: list[dict] = []
+    uploads = {"requests": 0, "ok_files": 0, "errors": []}
+    next_upload = time.monotonic() + min(5.0, args.soak_upload_every)
+    round_ = 0
+    with client(srv.base, args.upload_timeout) as c:
+        while time.monotonic() < end:
+            now = time.monotonic()
+            if now >= next_upload:
+                files = []
+                for i in range(args.soak_files):
+                    name, text, received = upload_report(i)
+                    text = text.replace(f"申请{received}项", f"申请{received + round_}项")
+                    files.append(("files", (name, text.encode("utf-8"), "text/plain")))
+                round_ += 1
+                uploads["requests"] += 1
+                try:
+                    r = c.post("/api/ingest", files=files, headers=WRITE)
+                    if r.status_code == 200:
+                        uploads["ok_files"] += sum(x.get("status") == "ok" for x in r.json()["results"])
+                    else:
+                        uploads["errors"].append(f"HTTP {r.status_code}: {r.text[:200]}")
+                except Exception as exc:  # noqa: BLE001
+                    uploads["errors"].append(f"{type(exc).__name__}: {exc}"[:200])
+                next_upload = time.monotonic() + args.soak_upload_every
+            rss = rss_mb(srv.proc.pid)
+            samples.append({"t": round(time.perf_counter() - t0, 1), "rss_mb": None if rss is None else round(rss, 1),
+                            "requests": len(rec.records)})
+            time.sleep(max(0.0, min(args.soak_sample, end - time.monotonic())))
+    hung = join_all(threads, args.timeout + 30)
+    dur = time.perf_counter() - t0
+    out = latency_stats(rec.records, dur)
+    errors = [r for r in rec.records if not r["ok"]]
+    out["error_examples"] = [{k: r.get(k) for k in ("qid", "t", "status", "error")} for r in errors[:EXAMPLES_KEPT]]
+    warm = [x for x in samples if x["t"] >= args.soak * args.soak_warmup and x["rss_mb"] is not None]
+    base = warm[0]["rss_mb"] if warm else None
+    top = max((x["rss_mb"] for x in warm), default=None)
+    out.update(uploads=uploads, hung_clients=hung, rss_samples=samples,
+               rss_start_mb=samples[0]["rss_mb"] if samples else None, rss_after_warmup_mb=base,
+               rss_max_after_warmup_mb=top, rss_end_mb=samples[-1]["rss_mb"] if samples else None,
+               rss_growth_after_warmup=round(top / base - 1, 3) if base and top else None)
+    return out
+
+
 # ------------------------------------------------------------------ report
 def markdown(res: dict) -> str:
     rows = ["| phase | clients | requests | errors | mismatches | p50 ms | p95 ms | p99 ms | throughput req/s | note |",
@@ -427,6 +499,15 @@ def markdown(res: dict) -> str:
         row("B: ask + upload", b, f"{b['duration_s']} s; upload of {up['files']} reports took {up['upload_s']} s")
         if b.get("during_upload"):
             row("B, during the upload", b["during_upload"], f"requests started in [{up['start_s']}, {up['end_s']}] s")
+    soak = res["phases"].get("S")
+    if soak:
+        rows.append("")
+        rows.append("| soak | requests | errors | uploads | RSS start MB | after warm-up MB | max after warm-up MB "
+                    "| end MB | growth |")
+        rows.append("|---|---|---|---|---|---|---|---|---|")
+        rows.append(f"| {soak['duration_s']} s | {soak['requests']} | {soak['errors']} | "
+                    f"{soak['uploads']['requests']} | {soak['rss_start_mb']} | {soak['rss_after_warmup_mb']} | "
+                    f"{soak['rss_max_after_warmup_mb']} | {soak['rss_end_mb']} | {soak['rss_growth_after_warmup']} |")
     return "\n".join(rows)
 
 
@@ -442,6 +523,14 @@ def main(argv=None) -> int:
     ap.add_argument("--upload-timeout", type=float, default=600, help="seconds phase B may run past --seconds "
                                                                        "waiting for the upload")
     ap.add_argument("--start-timeout", type=float, default=300, help="seconds to wait for the server")
+    ap.add_argument("--soak", type=float, default=0, help="seconds of mixed asks and uploads after phase B, "
+                                                          "sampling the server's RSS (0: no soak)")
+    ap.add_argument("--soak-upload-every", type=float, default=20, help="seconds between soak uploads")
+    ap.add_argument("--soak-files", type=int, default=5, help="reports replaced by each soak upload")
+    ap.add_argument("--soak-sample", type=float, default=5, help="seconds between RSS samples")
+    ap.add_argument("--soak-warmup", type=float, default=0.25, help="share of the soak counted as warm-up")
+    ap.add_argument("--soak-max-growth", type=float, default=0.15,
+                    help="largest RSS growth after warm-up, as a share of the RSS at the end of the warm-up")
     args = ap.parse_args(argv)
     if not (1 <= args.clients <= 200 and 0 < args.seconds <= 3600 and 0 <= args.upload <= len(PLACES) * 4):
         ap.error("need 1 <= --clients <= 200, 0 < --seconds <= 3600, 0 <= --upload <= 96")
@@ -546,6 +635,18 @@ def main(argv=None) -> int:
                     problems.append(f"{len(b['uploaded_wrong'])} uploaded reports not answered correctly")
                 if up["hung_clients"]:
                     problems.append(f"phase B: clients did not stop: {up['hung_clients']}")
+            if args.soak:
+                print(f"soak: {args.clients} clients x {args.soak:g} s, an upload every "
+                      f"{args.soak_upload_every:g} s", file=sys.stderr)
+                soak = phase_soak(srv, questions, args)
+                res["phases"]["S"] = soak
+                growth = soak["rss_growth_after_warmup"]
+                if growth is None or growth > args.soak_max_growth:
+                    problems.append(f"soak: RSS grew {growth} after warm-up (limit {args.soak_max_growth})")
+                if soak["uploads"]["errors"]:
+                    problems.append(f"soak: upload errors {soak['uploads']['errors'][:3]}")
+                if soak["hung_clients"]:
+                    problems.append(f"soak: clients did not stop: {soak['hung_clients']}")
             if not srv.alive():
                 problems.append("the server died during the run")
             res["server_log_tail"] = srv.log_tail(2000)
@@ -559,7 +660,9 @@ def finish(res: dict, out_dir: Path, work: Path, srv: Server | None) -> int:
         res["server_log_tail"] = srv.log_tail(2000)
     for name, p in res["phases"].items():
         if p["errors"]:
-            res["problems"].append(f"phase {name}: {p['errors']} errors {p['error_codes']}")
+            res["problems"].append(f"phase {name}: {p['errors']} errors {p.get('error_codes', '')}")
+        if name == "S":  # the soak checks errors and memory, not answers
+            continue
         if p["mismatches"]:
             res["problems"].append(f"phase {name}: {p['mismatches']} mismatches in {p['mismatched_questions']}")
         if p["unknown_doc_citations"]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import itertools
 import json
@@ -25,7 +26,7 @@ from .embed import Embedder
 from .errors import IndexError_, InputFileError, InvalidCorrection, UnknownDocument
 from .keyword import KeywordIndex
 from .metadata import detect
-from .readers import read_file
+from .readers import ReadLimits, read_file
 from .schema import Chunk, Document
 from .sections import parse_sections
 from .store import ChunkStore
@@ -61,6 +62,7 @@ class IngestOptions:
     backend: str = "faiss"  # "faiss" (files in the version dir) or "milvus" (a shared collection and store)
     milvus_uri: str = ""  # milvus-lite file (default <index_dir>/milvus.db) or http://host:19530
     workers: int = 1  # processes that read, parse, tokenise and enrich files (1: this process)
+    limits: ReadLimits = ReadLimits()  # DOCX XML, HTML depth and PDF page bounds per file
 
 
 @dataclass(frozen=True)
@@ -82,27 +84,74 @@ def walk(paths: Iterable[Path]) -> Iterator[Path]:
     """Files under ``paths`` in a stable order (folders walked, hidden entries skipped).
 
     Streams: one folder's listing is in memory at a time, never the whole tree, and the
-    order is that of sorting every path by its parts."""
+    order is that of sorting every path by its parts. A path that cannot be walked (a symlink
+    loop, a folder that cannot be listed, a name too long for the file system, a symlink back
+    to a folder being walked) is yielded as it is, so that ``prepare`` reports it as failed
+    and the rest goes on."""
     for p in paths:
         p = Path(p)
-        if p.is_dir():
-            yield from _walk_dir(p)
+        try:
+            is_dir = p.is_dir()
+        except OSError:  # ENAMETOOLONG and other errors Path.is_dir does not swallow
+            is_dir = False
+        if is_dir:
+            yield from _walk_dir(p, ())
         else:
             yield p
 
 
-def _walk_dir(folder: Path) -> Iterator[Path]:
+def _dir_key(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _walk_dir(folder: Path, ancestors: tuple) -> Iterator[Path]:
+    key = _dir_key(str(folder))
+    if key is not None and key in ancestors:
+        yield folder  # a symlink back to a folder on this path: reported, not followed forever
+        return
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
+        yield folder  # cannot be listed: prepare() says why
         return
+    ancestors = ancestors + ((key,) if key is not None else ())
     for e in entries:
         if e.name.startswith("."):
             continue
-        if e.is_dir():
-            yield from _walk_dir(Path(e.path))
-        elif e.is_file() and e.name.lower() not in ("manifest.jsonl", "manifest.csv", "readme.md"):
+        try:
+            is_dir, is_file = e.is_dir(), e.is_file()
+        except OSError:  # ELOOP: a symlink loop; reported by prepare()
+            is_dir, is_file = False, True
+        if is_dir:
+            yield from _walk_dir(Path(e.path), ancestors)
+        elif (is_file or e.is_symlink()) and e.name.lower() not in ("manifest.jsonl", "manifest.csv", "readme.md"):
             yield Path(e.path)
+
+
+def unreadable_reason(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a report file, for paths walk() yields as they are; else None."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop (the link points back to itself)"
+        if exc.errno == errno.ENAMETOOLONG:
+            return "file name too long for the file system"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return "broken symlink (its target does not exist)"
+        return f"cannot read: {exc.strerror or exc}"
+    if os.path.isdir(path):
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as exc:
+            return f"cannot list folder: {exc.strerror or exc}"
+        return "symlink loop (a link back to a folder that is being walked)"
+    return None
 
 
 def load_overrides(path: Path) -> dict:
@@ -190,8 +239,11 @@ def prepare(path: Path, opts: IngestOptions, old_sha: str, enrich: Enricher | No
     Returns ("ok", parsed, ""), ("skipped", None, "") or ("failed", None, reason). A module-level
     function of picklable arguments, so that worker processes can run it (``IngestOptions.workers``).
     """
+    reason = unreadable_reason(path)
+    if reason is not None:
+        return "failed", None, reason
     try:
-        fmt, data, segments = read_file(path, opts.max_file_bytes, opts.max_text_chars)
+        fmt, data, segments = read_file(path, opts.max_file_bytes, opts.max_text_chars, opts.limits)
         sha = hashlib.sha256(data).hexdigest()
         del data
         if sha == old_sha:
@@ -201,6 +253,8 @@ def prepare(path: Path, opts: IngestOptions, old_sha: str, enrich: Enricher | No
         return "failed", None, str(exc)
     except (OSError, MemoryError) as exc:
         return "failed", None, f"cannot read: {exc}"
+    except RecursionError:  # a pathological structure deep in a parser: this file only
+        return "failed", None, "cannot read: structure nested too deeply"
 
 
 def complete(p: Parsed, enrich: Enricher | None) -> Parsed:

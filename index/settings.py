@@ -21,6 +21,15 @@ class Settings:
     commit_every: int = 500  # files per committed index version during ingest
     workers: int = 1  # ingest: processes that read, parse, tokenise and extract facts
     max_question_chars: int = 2000
+    # Bounds on every input (docs/reliability.md lists each with its test).
+    max_request_bytes: int = 256 * 1024  # body of /api/ask and other non-upload requests, counted while read
+    max_upload_files: int = 20  # files per upload request
+    max_history_items: int = 20  # earlier questions sent with one question
+    max_history_chars: int = 8000  # their characters together
+    max_xml_bytes: int = 40 * 1024 * 1024  # a DOCX's inflated XML, all parts together
+    max_xml_elements: int = 1_000_000  # a DOCX's XML elements, all parts together
+    max_html_depth: int = 200  # element nesting of an HTML file
+    max_pdf_pages: int = 2000
     top_k: int = 8
     dense_weight: float = 1.0
     keyword_weight: float = 1.0

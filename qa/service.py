@@ -6,10 +6,12 @@ import threading
 from index import repository as repo
 from index.embed import Embedder, load_embedder
 from index.ingest import Ingester, IngestOptions
+from index.readers import ReadLimits
 from index.repository import Index
 from index.settings import Settings
 
 from .engine import Engine
+from .errors import InvalidQuestion
 from .facts import extract_facts
 
 
@@ -19,7 +21,24 @@ def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestO
                          max_text_chars=settings.max_text_chars, commit_every=settings.commit_every,
                          batch_size=settings.batch_size or 16, overrides=overrides,
                          backend=settings.backend, milvus_uri=settings.milvus_uri,
-                         workers=settings.workers)
+                         workers=settings.workers,
+                         limits=ReadLimits(max_xml_bytes=settings.max_xml_bytes,
+                                           max_xml_elements=settings.max_xml_elements,
+                                           max_html_depth=settings.max_html_depth,
+                                           max_pdf_pages=settings.max_pdf_pages))
+
+
+def check_history(history, settings: Settings) -> None:
+    """Refuse a chat history over ``max_history_items`` questions or ``max_history_chars`` characters:
+    it is parsed with every question, so without a bound it bypasses the question-length limit."""
+    if not history:
+        return
+    items = list(history)
+    if len(items) > settings.max_history_items:
+        raise InvalidQuestion(f"history has {len(items)} questions; the limit is {settings.max_history_items}")
+    chars = sum(len(str(h)) for h in items)
+    if chars > settings.max_history_chars:
+        raise InvalidQuestion(f"history has {chars:,} characters; the limit is {settings.max_history_chars:,}")
 
 
 def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> Ingester:
@@ -62,6 +81,14 @@ class Service:
             return self._engine
 
     def ask(self, question: str, history=None, filters=None):
+        """Answer ``question``; ``history`` (earlier questions) is bounded by the Settings limits."""
+        check_history(history, self.settings)
+        for text in [question, *(history or []), *(filters or {}).values()]:
+            if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
+                # JSON "\ud800" escapes and undecodable argv bytes both give lone surrogates,
+                # which no encoder accepts: refused here rather than failing deep in a response
+                raise InvalidQuestion("the question, history or a filter holds a lone surrogate "
+                                      "(invalid Unicode); send UTF-8 text")
         return self.engine().ask(question, history=history, filters=filters)
 
     def correct(self, doc: str, institution: str | None = None, year: str | None = None):

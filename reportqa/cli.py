@@ -72,13 +72,15 @@ def cmd_ingest(args, settings: Settings) -> int:
     overrides = load_overrides(Path(args.manifest)) if args.manifest else {}
     for p in ([] if args.no_manifest else args.paths):  # a manifest beside the reports applies automatically
         for cand in ("manifest.jsonl", "manifest.csv"):
-            f = Path(p) / cand
-            if f.is_file() and not args.manifest:
-                overrides.update(load_overrides(f))
-    missing = [p for p in args.paths if not Path(p).exists()]
+            f = os.path.join(p, cand)
+            if os.path.isfile(f) and not args.manifest:  # os.path.isfile: False, not an error, on odd paths
+                overrides.update(load_overrides(Path(f)))
+    # Only a path that plainly does not exist is reported here; every other odd path (a symlink
+    # loop, a name too long for the file system) goes to ingest, which reports it per file.
+    missing = [p for p in args.paths if not os.path.lexists(p) and _missing(p)]
     for p in missing:
         print(f"failed   {p}: no such file or directory", file=sys.stderr)
-    batches = _service(settings).ingest_batches([Path(p) for p in args.paths if Path(p).exists()], overrides,
+    batches = _service(settings).ingest_batches([Path(p) for p in args.paths if p not in missing], overrides,
                                                 _progress(), rebuild=args.rebuild)
     counts = {"ok": 0, "skipped": 0, "failed": len(missing)}
     for batch in batches:  # printed as each batch commits: no list of every file's result
@@ -89,6 +91,16 @@ def cmd_ingest(args, settings: Settings) -> int:
     n_ok, n_skip, n_fail = counts["ok"], counts["skipped"], counts["failed"]
     print(f"{n_ok} ingested, {n_skip} unchanged, {n_fail} failed -> {settings.index_dir}")
     return 1 if n_fail else 0
+
+
+def _missing(path: str) -> bool:
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def cmd_remove(args, settings: Settings) -> int:
@@ -154,9 +166,11 @@ def cmd_facts(args, settings: Settings) -> int:
              "fact": f["name"], "value": f["value"], "start": f["start"], "end": f["end"], "quote": f["quote"]}
             for f in index.store.facts() if f["doc"] in docs]
     if args.csv:
+        from ui.render import csv_cell  # the same neutralising as the API's CSV
+
         w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["doc"])
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
     else:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     return 0
@@ -200,11 +214,43 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0
 
 
+def read_secret(path: str, what: str) -> str:
+    """The first line of a secret file (--auth-file, --token-file)."""
+    try:
+        value = Path(path).read_text(encoding="utf-8").strip().splitlines()
+    except OSError as exc:
+        raise ReportQAError(f"cannot read the {what} file {path}: {exc.strerror or exc}") from exc
+    if not value or not value[0].strip():
+        raise ReportQAError(f"the {what} file {path} is empty")
+    return value[0].strip()
+
+
+def serve_secrets(args, settings: Settings) -> tuple[str | None, str | None, Path | None]:
+    """(auth, token, token file to write) from files and the environment, never from argv values.
+
+    ``--auth user:pass`` still works but warns: every local user can read it with ``ps``."""
+    auth = None
+    if args.auth_file:
+        auth = read_secret(args.auth_file, "auth")
+    elif os.environ.get("REPORTQA_AUTH"):
+        auth = os.environ["REPORTQA_AUTH"]
+    if args.auth:
+        print("warning: --auth puts the password on the command line, where `ps` shows it; "
+              "use REPORTQA_AUTH or --auth-file FILE (--auth will be removed)", file=sys.stderr)
+        auth = auth or args.auth
+    token = os.environ.get("REPORTQA_TOKEN") or None
+    token_file = Path(args.token_file) if args.token_file else settings.index_dir / "server-token"
+    if not token and args.token_file and token_file.is_file():
+        token = read_secret(args.token_file, "token")
+    return auth, token, None if token else token_file
+
+
 def cmd_serve(args, settings: Settings) -> int:
     from ui.app import serve
 
-    return serve(settings, host=args.host, port=args.port, demo=args.demo,
-                 auth=args.auth or os.environ.get("REPORTQA_AUTH"), no_auth=args.no_auth)
+    auth, token, token_file = serve_secrets(args, settings)
+    return serve(settings, host=args.host, port=args.port, demo=args.demo, auth=auth, no_auth=args.no_auth,
+                 token=token, token_file=token_file, extra_hosts=args.allowed_host or ())
 
 
 def cmd_eval(args, settings: Settings) -> int:
@@ -277,8 +323,17 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=7860)
     sp.add_argument("--demo", action="store_true", help="ingest the bundled demo corpus first if the index is empty")
-    sp.add_argument("--auth", help="user:pass (default: $REPORTQA_AUTH)")
+    sp.add_argument("--auth-file", help="file holding user:pass for HTTP Basic auth (default: $REPORTQA_AUTH)")
+    sp.add_argument("--auth", help="deprecated: user:pass on the command line is visible in ps; "
+                                   "use $REPORTQA_AUTH or --auth-file")
     sp.add_argument("--no-auth", action="store_true", help="allow a non-loopback host without auth")
+    sp.add_argument("--token-file", help="write token for uploads and removals: read from FILE if it exists, "
+                                         "else generated and written there (default: $REPORTQA_TOKEN, else a "
+                                         "new token written to INDEX/server-token); clients send it as the "
+                                         "X-ReportQA-Token header")
+    sp.add_argument("--allowed-host", action="append", metavar="NAME",
+                    help="a Host name to serve besides the bound address (repeatable; others get 403, "
+                         "which stops DNS rebinding)")
     sp.add_argument("--max-file-mb", type=float, help="upload size limit in MB (default 50, or $REPORTQA_MAX_FILE_MB)")
     sp.set_defaults(fn=cmd_serve)
 

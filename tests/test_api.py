@@ -43,9 +43,14 @@ def service(data_dir) -> Service:
     return Service(settings.with_(max_file_bytes=64 * 1024))
 
 
+BASE = "http://127.0.0.1:7860"  # a loopback Host: other Host names are refused (DNS rebinding)
+TOKEN = "test-write-token"
+
+
 @pytest.fixture(scope="module")
 def client(service) -> TestClient:
-    with TestClient(create_app(service)) as c:
+    """A non-browser client that sends the server's write token (as the CLI or curl would)."""
+    with TestClient(create_app(service, token=TOKEN), base_url=BASE, headers={"X-ReportQA-Token": TOKEN}) as c:
         yield c
 
 
@@ -135,8 +140,9 @@ def test_upload_errors(client, service, data_dir):
     assert r.status_code == 415 and "unsupported" in r.json()["error"]
     r = client.post("/api/ingest")
     assert r.status_code == 422
-    r = upload(client, "empty.txt", b"")
-    assert r.status_code == 200 and r.json()["results"][0]["status"] == "failed"
+    r = upload(client, "empty.txt", b"")  # the only file failed: a 4xx with the per-file list
+    assert r.status_code == 422 and r.json()["results"][0]["status"] == "failed", r.text
+    assert r.json()["type"] == "UploadFailed" and "empty" in r.json()["error"]
     # nothing is left behind in the staging area
     assert list((data_dir / "index" / "uploads").iterdir()) == []
 
@@ -213,7 +219,7 @@ def test_render_functions_escape():
 
 # ------------------------------------------------------------------------------- auth
 def test_auth_required_when_set(service):
-    with TestClient(create_app(service, auth="alice:s3cret")) as c:
+    with TestClient(create_app(service, auth="alice:s3cret"), base_url=BASE) as c:
         assert c.get("/api/docs").status_code == 401
         assert c.post("/api/ask", json={"question": FIGURE_Q}).status_code == 401
         r = c.get("/")

@@ -65,7 +65,7 @@ def test_serving_the_app_and_api_stays_offline(tmp_path, no_network):
 
     svc = Service(Settings(index_dir=tmp_path / "ix", model="hash"), HashEmbedder())
     svc.ingest([DEMO / "demo01_dongjiang_ligong.txt"])
-    with TestClient(create_app(svc)) as client:
+    with TestClient(create_app(svc), base_url="http://127.0.0.1:7860") as client:  # a served Host
         assert client.get("/").status_code == 200
         r = client.post("/api/ask", json={"question": "东江理工大学2022-2023学年共收到多少项信息公开申请？"})
         assert r.status_code == 200 and r.json()["value"] == "5"

@@ -1,6 +1,6 @@
-"""The load test (eval/stress.py), short: 4 clients x 5 s, an upload of 3 reports, the hash model.
+"""The load test (eval/stress.py), short: 4 clients x 5 s, an upload of 3 reports, an 8 s soak, the hash model.
 
-The full run is `make stress` (20 clients x 60 s, 20 reports, m3e-small); see docs/reliability.md.
+The full run is `make stress` (20 clients x 60 s, 20 reports, a 10-minute soak, m3e-small); see docs/reliability.md.
 """
 from __future__ import annotations
 
@@ -58,7 +58,9 @@ def test_short_stress_run_passes(tmp_path):
     """Server subprocess, reference pass, phase A and phase B with an upload: no error, no mismatch."""
     out = tmp_path / "stress"
     proc = subprocess.run([sys.executable, "-m", "eval.stress", "--clients", "4", "--seconds", "5", "--upload", "3",
-                           "--model", "hash", "--out", str(out), "--start-timeout", "90", "--upload-timeout", "60"],
+                           "--model", "hash", "--out", str(out), "--start-timeout", "90", "--upload-timeout", "60",
+                           # a short soak: the plumbing (RSS samples, replacing uploads), not the memory bound
+                           "--soak", "8", "--soak-upload-every", "3", "--soak-sample", "1", "--soak-max-growth", "1"],
                           cwd=ROOT, capture_output=True, text=True, timeout=150)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -70,3 +72,15 @@ def test_short_stress_run_passes(tmp_path):
     assert b["uploaded_checked"] == 3 and b["uploaded_wrong"] == []
     assert b["scoped_changed_by_upload"] == [] and b["bad_docs_states"] == []
     assert "| A: ask only | 4 |" in proc.stdout
+    soak = res["phases"]["S"]
+    assert soak["errors"] == 0 and soak["requests"] > 20 and soak["uploads"]["errors"] == []
+    assert soak["uploads"]["requests"] >= 2 and soak["uploads"]["ok_files"] >= 5  # new figures each round
+    assert len(soak["rss_samples"]) >= 5 and all(x["rss_mb"] > 50 for x in soak["rss_samples"])
+    assert "| soak |" in proc.stdout
+
+
+def test_rss_is_read_from_proc():
+    import os
+
+    assert stress.rss_mb(os.getpid()) > 10
+    assert stress.rss_mb(2 ** 22 + 12345) is None  # no such process

@@ -31,6 +31,8 @@ FIGURE_Q = "东江理工大学2022-2023学年共收到多少项信息公开申�
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(1)>"
 TIMEOUT_MS = 20_000
+WRITE_TOKEN = "ui-browser-test-token"  # the server's write token: direct uploads (httpx) send it
+WRITE = {"X-ReportQA-Token": WRITE_TOKEN}
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
@@ -51,7 +53,7 @@ def server(tmp_path_factory):
     """`reportqa serve --demo` in a subprocess over a temp index; yields the base URL."""
     tmp = tmp_path_factory.mktemp("ui-server")
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "REPORTQA_TOKEN": WRITE_TOKEN}
     env.pop("REPORTQA_AUTH", None)
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "reportqa.cli", "serve", "--index", str(tmp / "index"),
@@ -189,7 +191,8 @@ def test_compare_csv_and_evidence(page, tmp_path):
 
 def test_payloads_render_as_text(page, server, tmp_path):
     body = report("赤霄大学", 6, note=f"（备注{XSS_IMG}）")
-    r = httpx.post(server + "/api/ingest", files=[("files", ("chixiao.txt", body.encode(), "text/plain"))], timeout=60)
+    r = httpx.post(server + "/api/ingest", files=[("files", ("chixiao.txt", body.encode(), "text/plain"))], timeout=60,
+                   headers=WRITE)
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "ok", r.text
     question = f"赤霄大学共收到多少项信息公开申请？{XSS_SCRIPT}"
     ask(page, question, "6项")
@@ -202,7 +205,7 @@ def test_payloads_render_as_text(page, server, tmp_path):
     page.screenshot(path=str(tmp_path / "payload.png"))
     # a payload in a file name: uploaded, listed in the reports table, runs nothing
     evil = f"{XSS_IMG}青霜.txt"
-    r = httpx.post(server + "/api/ingest", timeout=60,
+    r = httpx.post(server + "/api/ingest", timeout=60, headers=WRITE,
                    files=[("files", (evil, report("青霜大学", 4).encode(), "text/plain"))])
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "ok", r.text
     page.reload()

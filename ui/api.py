@@ -7,17 +7,19 @@ import secrets
 from dataclasses import asdict
 from typing import Union
 
-from fastapi import FastAPI, File, Query, Request, UploadFile
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import IndexNotFound, ReportQAError
 from qa.errors import InvalidQuestion
 from qa.service import Service
 
-from . import render
-from .uploads import MAX_FILES, UploadRejected, stage_stream, staging
+from . import memory, render
+from .uploads import MultipartReceiver, UploadRejected, UploadUnsupported, staging
 
 DOC_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                "X-Content-Type-Options": "nosniff"}
@@ -42,6 +44,33 @@ def error(status: int, message: str, kind: str = "error") -> JSONResponse:
 
 def status_of(exc: ReportQAError) -> int:
     return getattr(exc, "status", 400)
+
+
+def has_surrogate(value) -> bool:
+    """A lone UTF-16 surrogate (JSON allows "\\ud800"); such text cannot be encoded or answered."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(has_surrogate(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_surrogate(v) for v in value)
+    return False
+
+
+def ingest_and_settle(svc: Service, paths: list) -> list:
+    """Ingest, open the new version's engine here (not in the next ask), then give freed memory back."""
+    results = svc.ingest(paths)
+    try:
+        svc.engine()
+    except ReportQAError:
+        pass  # nothing committed yet (every file failed on a new index): the asks report it
+    memory.release()
+    return results
+
+
+INGEST_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"],
+    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
 
 
 # ---------------------------------------------------------------------------- auth
@@ -92,6 +121,30 @@ class BasicAuth:
         await self.app(scope, receive, send)
 
 
+def add_api_fallback(app: FastAPI) -> None:
+    """Unknown /api/* paths and methods answer JSON 404 here instead of reaching Gradio (mounted at /,
+    whose 404 is ``{"detail"}``). Register it after every other /api route."""
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def _no_such_route(request: Request, rest: str):
+        return error(404, f"no API route {request.method} /api/{rest}", "NotFound")
+
+
+def upload_response(rows: list[dict]) -> JSONResponse:
+    """200 when every file went in, 207 when some failed, a 4xx when all failed: 413 or 415 when
+    every file failed for that reason, else 422. The body always lists every file."""
+    failed = [r for r in rows if r["status"] == "failed"]
+    if not failed:
+        return JSONResponse({"results": rows})
+    if len(failed) < len(rows):
+        return JSONResponse({"results": rows}, status_code=207)
+    codes = {r["http_status"] for r in rows}
+    status = codes.pop() if len(codes) == 1 and codes <= {413, 415} else 422
+    kind = {413: "UploadTooLarge", 415: "UploadUnsupported"}.get(status, "UploadFailed")
+    msg = rows[0]["message"] if len(rows) == 1 else f"all {len(rows)} files failed; see results"
+    return JSONResponse({"error": msg, "type": kind, "results": rows}, status_code=status)
+
+
 # -------------------------------------------------------------------------- routes
 def add_routes(app: FastAPI, svc: Service) -> None:
     """Register /api/* and /doc/* on ``app`` (before Gradio is mounted at /)."""
@@ -108,11 +161,22 @@ def add_routes(app: FastAPI, svc: Service) -> None:
             parts.append(f"{loc}: {e.get('msg', 'invalid')}" if loc else str(e.get("msg", "invalid")))
         return error(422, "invalid request: " + "; ".join(parts), "InvalidRequest")
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return error(exc.status_code, str(exc.detail), "HTTPError")
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception):  # never a plain-text 500
+        return error(500, f"internal error ({type(exc).__name__}); the server log has the details",
+                     "InternalError")
+
     def engine():
         return svc.engine()
 
     @app.post("/api/ask", tags=["api"], summary="Ask a question; returns the Answer with citations")
     def api_ask(req: AskRequest):
+        if has_surrogate(req.model_dump()):
+            raise InvalidQuestion("the request holds a lone surrogate (invalid Unicode); send UTF-8 text")
         q = req.question or ""
         limit = svc.settings.max_question_chars
         if not q.strip():
@@ -173,19 +237,42 @@ def add_routes(app: FastAPI, svc: Service) -> None:
                             headers={"Content-Disposition": 'attachment; filename="reportqa-facts.csv"'})
         return rows
 
-    @app.post("/api/ingest", tags=["api"], summary="Upload reports (PDF, DOCX, HTML, TXT, MD); per-file results")
-    def api_ingest(files: list[UploadFile] = File(...)):
-        if not files:
-            raise UploadRejected("no files uploaded")
-        if len(files) > MAX_FILES:
-            raise UploadRejected(f"{len(files)} files uploaded; at most {MAX_FILES} per request")
-        limit = svc.settings.max_file_bytes
-        with staging(svc.settings.index_dir) as tmp:
-            paths = [stage_stream(tmp, f.filename, f.file, limit) for f in files]
-            results = svc.ingest(paths)
-        return {"results": [{"doc": r.doc, "status": r.status, "message": r.message, "chunks": r.chunks}
-                            for r in results]}
+    @app.post("/api/ingest", tags=["api"], openapi_extra=INGEST_SCHEMA,
+              summary="Upload reports (PDF, DOCX, HTML, TXT, MD) as multipart `files`; per-file results "
+                      "(200 all ok, 207 some failed, 4xx all failed)")
+    async def api_ingest(request: Request):
+        settings = svc.settings
+        ctype = request.headers.get("content-type", "")
+        if not ctype:
+            return error(422, "no files uploaded: send multipart/form-data with one or more `files` parts",
+                         "NoFiles")
+        from python_multipart.multipart import parse_options_header
 
+        kind, opts = parse_options_header(ctype)
+        if kind != b"multipart/form-data" or not opts.get(b"boundary"):
+            raise UploadUnsupported(f"uploads are multipart/form-data with a boundary, not {ctype[:80]!r}")
+        with staging(settings.index_dir) as tmp:
+            rx = MultipartReceiver(tmp, opts[b"boundary"], settings.max_upload_files, settings.max_file_bytes)
+            try:
+                async for chunk in request.stream():
+                    rx.write(chunk)
+            finally:
+                rx.close()
+            if not rx.items:
+                return error(422, "no files uploaded: send multipart/form-data with one or more `files` parts",
+                             "NoFiles")
+            staged = [it.path for it in rx.items if it.path is not None]
+            results = iter(await run_in_threadpool(ingest_and_settle, svc, staged) if staged else [])
+        rows = []
+        for it in rx.items:
+            if it.path is None:
+                rows.append({"doc": it.name, "status": "failed", "message": it.message, "chunks": 0,
+                             "http_status": it.status})
+            else:
+                r = next(results)
+                rows.append({"doc": r.doc, "status": r.status, "message": r.message, "chunks": r.chunks,
+                             "http_status": 200 if r.status != "failed" else 422})
+        return upload_response(rows)
     @app.get("/doc/{doc}", response_class=HTMLResponse, tags=["pages"],
              summary="The whole cleaned document as escaped HTML, [start, end) highlighted")
     def doc_page(doc: str, start: int | None = None, end: int | None = None):

@@ -6,6 +6,7 @@
 # No `from __future__ import annotations`: Gradio reads `evt: gr.SelectData` hints at runtime.
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import asdict
@@ -23,9 +24,11 @@ from qa.service import Service  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
 from . import render  # noqa: E402
-from .api import BasicAuth, add_routes, parse_auth  # noqa: E402
+from . import memory  # noqa: E402
+from .api import BasicAuth, add_api_fallback, add_routes, ingest_and_settle, parse_auth  # noqa: E402
+from .guard import Guard, allowed_hosts, new_token, page_script  # noqa: E402
 from .render import esc  # noqa: E402
-from .uploads import MAX_FILES, UploadRejected, stage_path, staging  # noqa: E402
+from .uploads import UploadRejected, clean_staging, stage_path, staging  # noqa: E402
 
 EXAMPLES = ["东江理工大学2022-2023学年共收到多少项信息公开申请？",
             "海川交通大学信息公开的联系电话是多少？",
@@ -37,6 +40,7 @@ DEMO_CORPUS = Path(__file__).resolve().parent.parent / "eval" / "corpus" / "demo
 LOCAL_FONTS = ["ui-sans-serif", "system-ui", "PingFang SC", "Microsoft YaHei", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "DejaVu Sans Mono", "monospace"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SESSION_TTL_S = 6 * 3600
 SOURCE_HINT = '<div class="rq-hint">点击上方的引用编号，在这里查看所在章节的原文，引用的句子会高亮显示。</div>'
 EVIDENCE_HINT = '<div class="rq-hint">点击表格中的一行（或一个单元格）查看每个数字的原文依据。</div>'
 CSS = """
@@ -131,10 +135,13 @@ def upload_lines(results, rejected) -> str:
 
 
 class CsvCache:
-    """CSV exports written to one temp folder per app, named by content (Gradio serves them)."""
+    """CSV exports written to one temp folder per app, named by content (Gradio serves them).
 
-    def __init__(self):
+    Every upload changes the facts table, so only the ``keep`` newest exports stay on disk."""
+
+    def __init__(self, keep: int = 20):
         self.root = Path(tempfile.mkdtemp(prefix="reportqa-csv-"))
+        self.keep = keep
 
     def write(self, text: str) -> str:
         h = hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -143,6 +150,10 @@ class CsvCache:
         p = d / "reportqa-facts.csv"
         if not p.exists():
             p.write_text("\ufeff" + text, encoding="utf-8")
+        os.utime(d)
+        for old in sorted(self.root.iterdir(), key=lambda x: x.stat().st_mtime)[:-self.keep]:
+            if old != d:
+                shutil.rmtree(old, ignore_errors=True)
         return str(p)
 
 
@@ -172,6 +183,10 @@ def build_app(svc: Service):
             state["cites"] = []
             return chat, "", gr.update(choices=[], value=None), state, SOURCE_HINT
         questions.append(message.strip())
+        # Session state stays bounded: only the questions the history limits let through are kept.
+        questions = questions[-svc.settings.max_history_items:]
+        while sum(map(len, questions)) > svc.settings.max_history_chars and len(questions) > 1:
+            questions.pop(0)
         chat.append({"role": "assistant", "content": render.answer_markdown(ans)})
         cites = render.answer_citations(ans)
         state.update(questions=questions, cites=[asdict(c) for c in cites])
@@ -200,8 +215,9 @@ def build_app(svc: Service):
     def upload(files):
         files = files or []
         rejected, results = [], []
-        if len(files) > MAX_FILES:
-            rejected.append(("", f"一次最多上传 {MAX_FILES} 个文件"))
+        max_files = svc.settings.max_upload_files
+        if len(files) > max_files:
+            rejected.append(("", f"一次最多上传 {max_files} 个文件"))
             files = []
         if files:
             with staging(svc.settings.index_dir) as tmp:
@@ -214,7 +230,7 @@ def build_app(svc: Service):
                         rejected.append((src.name, str(exc)))
                 if paths:
                     try:
-                        results = svc.ingest(paths)
+                        results = ingest_and_settle(svc, paths)
                     except ReportQAError as exc:
                         rejected.append(("", str(exc)))
         insts, years = filter_choices(svc)
@@ -293,12 +309,14 @@ def build_app(svc: Service):
     # ---------------------------------------------------------------- layout
     insts0, years0 = filter_choices(svc)
     eng0 = _engine(svc)
-    with gr.Blocks(title="ReportQA 信息公开报告问答") as app:
+    # Uploaded files wait in Gradio's cache only until their upload event has staged them.
+    with gr.Blocks(title="ReportQA 信息公开报告问答", delete_cache=(3600, 3600)) as app:
         gr.Markdown("## ReportQA · 高校信息公开年度报告问答\n每个回答都附带可核对的原文引用；"
                     "找不到依据时会明确说明，并列出相关段落。" +
                     ("" if eng0 is not None and eng0.docs else "\n\n**索引为空**：请先在「报告」页上传报告。"),
                     elem_id="rq-header")
-        state = gr.State({})
+        # a session's chat state is dropped after 6 idle hours (Gradio otherwise keeps up to 10,000)
+        state = gr.State({}, time_to_live=SESSION_TTL_S)
         with gr.Tab("问答", id="chat", elem_id="rq-tab-chat"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
@@ -388,44 +406,75 @@ def build_app(svc: Service):
     return app
 
 
-def create_app(service: Service, auth=None):
-    """The FastAPI app: /api/*, /doc/*, /openapi.json and the Gradio UI at /. ``auth`` = "user:pass"."""
+def create_app(service: Service, auth=None, token: str | None = None, hosts=None):
+    """The FastAPI app: /api/*, /doc/*, /openapi.json and the Gradio UI at /.
+
+    ``auth`` = "user:pass" (HTTP Basic on every route); ``token`` = the per-server write token
+    (random when None; ``app.state.token``); ``hosts`` = the Host names served (default: the
+    loopback names). The Guard middleware (ui/guard.py) checks Host, Origin/Referer, the token
+    on writes and body sizes before anything else runs."""
     import gradio as gr
     from fastapi import FastAPI
 
     creds = parse_auth(auth)
+    token = token or new_token()
+    settings = service.settings
+    removed = clean_staging(settings.index_dir)  # left by a crash mid-upload
+    if removed:
+        print(f"removed {len(removed)} staging folder(s) left by an interrupted upload", file=sys.stderr)
     api = FastAPI(title="ReportQA", version="0.1.0", docs_url="/api/swagger", redoc_url=None,
                   description="Question answering with exact citations over Chinese information-disclosure reports.")
     add_routes(api, service)
+    add_api_fallback(api)  # keep last among /api routes: it answers every path left
     blocks = build_app(service)
     blocks.queue(default_concurrency_limit=4)
     app = gr.mount_gradio_app(api, blocks, path="/", ssr_mode=False, show_error=True,
                               max_file_size=service.settings.max_file_bytes, footer_links=[], css=CSS,
-                              theme=gr.themes.Soft(font=LOCAL_FONTS, font_mono=MONO_FONTS))
+                              theme=gr.themes.Soft(font=LOCAL_FONTS, font_mono=MONO_FONTS),
+                              head=page_script(token))
     if creds:
         app.add_middleware(BasicAuth, creds=creds)
+    # outermost: refusals happen before auth, parsing or Gradio see the request
+    app.add_middleware(Guard, hosts=allowed_hosts("127.0.0.1") if hosts is None else hosts, token=token,
+                       max_body=settings.max_request_bytes, creds=creds,
+                       max_upload=settings.max_upload_files * (settings.max_file_bytes + 64 * 1024))
     app.state.service = service
+    app.state.token = token
     return app
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: bool = False,
-          auth: str | None = None, no_auth: bool = False) -> int:
-    """Serve UI and API with uvicorn; with ``demo`` the bundled corpus is ingested when no index exists."""
+          auth: str | None = None, no_auth: bool = False, token: str | None = None,
+          extra_hosts=(), token_file: Path | None = None) -> int:
+    """Serve UI and API with uvicorn; with ``demo`` the bundled corpus is ingested when no index exists.
+
+    ``token`` is the write token (random when None, then written to ``token_file``, mode 0600, for
+    the CLI and scripts); ``extra_hosts`` are Host names allowed besides the bound address."""
     import uvicorn
 
     if host not in LOOPBACK and not auth and not no_auth:
         raise ReportQAError(f"--host {host} exposes the server: set REPORTQA_AUTH=user:pass or --auth, "
                             f"or pass --no-auth explicitly")
     parse_auth(auth)  # fail early on a malformed value
+    memory.limit_arenas()  # before uvicorn starts its threads (ui/memory.py says why)
     svc = Service(settings)
     if demo and not repo.exists(settings.index_dir):
         results = svc.ingest([DEMO_CORPUS])
         print(f"demo corpus: {sum(r.status == 'ok' for r in results)} reports ingested into {settings.index_dir}",
               file=sys.stderr)
-    app = create_app(svc, auth)
+    if not token:
+        token = new_token()
+        if token_file is not None:
+            token_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(token + "\n")
+    hosts = allowed_hosts(host, extra_hosts)
+    app = create_app(svc, auth, token=token, hosts=hosts)
     shown = f"[{host}]" if ":" in host else host
+    where = f"; write token in {token_file}" if token_file is not None else ""
     print(f"ReportQA on http://{shown}:{port}/  (API: /api/ask, /api/docs, /api/facts, /api/ingest; "
-          f"schema: /openapi.json){'  auth: on' if auth else ''}", file=sys.stderr, flush=True)
+          f"schema: /openapi.json){'  auth: on' if auth else ''}{where}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
 

@@ -170,11 +170,23 @@ def facts_wide(engine, names: list[str] | None = None) -> tuple[list[str], list[
     return ["机构", "年度"] + [FACT_LABELS[n] for n in names] + ["文件"], rows
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A CSV cell that a spreadsheet will not run: text starting with = + - @ (or a tab or CR)
+    gets a leading apostrophe (OWASP's advice against formula injection); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_text(headers: list[str], rows: list[list]) -> str:
+    """CSV with every text cell neutralised by ``csv_cell`` (report text is untrusted)."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(headers)
-    w.writerows(rows)
+    w.writerow([csv_cell(h) for h in headers])
+    w.writerows([csv_cell(c) for c in row] for row in rows)
     return buf.getvalue()
 
 
