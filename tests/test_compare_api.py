@@ -9,7 +9,7 @@ from ui.app import create_app
 
 @pytest.fixture(scope="module")
 def client(demo_service):
-    with TestClient(create_app(demo_service)) as c:
+    with TestClient(create_app(demo_service), base_url="http://127.0.0.1:7860") as c:
         yield c
 
 

@@ -41,7 +41,7 @@ def test_concurrent_asks_equal_answers_alone(demo_service):
 
 
 def test_concurrent_api_requests_equal_answers_alone(demo_service):
-    with TestClient(create_app(demo_service)) as client:
+    with TestClient(create_app(demo_service), base_url="http://127.0.0.1:7860") as client:
         def post(qh):
             q, h = qh
             r = client.post("/api/ask", json={"question": q, "history": h})
