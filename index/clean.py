@@ -80,6 +80,10 @@ def clean_lines(text: str) -> list[str]:
 
 
 _SENT_END = tuple("。！？!?；;：:")
+# A table row as pypdf flattens it (label, then a run of two numbers or more) or a table's header
+# line (信息内容 …, the standard 表二 header): never joined to a neighbour, so each row keeps its
+# own line and index/tables.py can read it.
+_TABLE_LINE = re.compile(r"(?:\d+(?:\.\d+)?[ \u3000]+)+\d+(?:\.\d+)?\s*$|^\s*信息内容")
 
 
 def rejoin_wrapped(lines: list[str]) -> list[str]:
@@ -89,7 +93,8 @@ def rejoin_wrapped(lines: list[str]) -> list[str]:
     out: list[str] = []
     for ln in lines:
         if (out and out[-1] and ln and not out[-1].rstrip().endswith(_SENT_END)
-                and len(out[-1]) >= 15 and heading_level(ln) is None and heading_level(out[-1]) is None):
+                and len(out[-1]) >= 15 and heading_level(ln) is None and heading_level(out[-1]) is None
+                and not _TABLE_LINE.search(ln) and not _TABLE_LINE.search(out[-1])):
             out[-1] = out[-1].rstrip() + ln.lstrip()
         else:
             out.append(ln)
