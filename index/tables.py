@@ -325,15 +325,21 @@ def pdf_grids(data: bytes, pages_wanted: set[int] | None = None) -> list[tuple[i
     Only pages in ``pages_wanted`` are read (pdfplumber lays out every character: slow)."""
     import pdfplumber
 
+    if pages_wanted is not None and not pages_wanted:
+        return []
     out = []
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for i, page in enumerate(pdf.pages, start=1):
-            if pages_wanted is not None and i not in pages_wanted:
-                continue
-            for t in page.find_tables():
-                rows = t.extract()
-                if any(any(c and _CELL_NUM.match(c.strip()) for c in r) for r in rows):
-                    out.append((i, rows))
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for i, page in enumerate(pdf.pages, start=1):
+                if pages_wanted is not None and i not in pages_wanted:
+                    continue
+                for t in page.find_tables():
+                    rows = t.extract()
+                    if any(any(c and _CELL_NUM.match(c.strip()) for c in r) for r in rows):
+                        out.append((i, rows))
+    except Exception:  # pdfminer raises many types on odd PDFs that pypdf read
+        # Grids only add rows the text reader missed; the text rows stand on their own.
+        return out
     return out
 
 
@@ -354,31 +360,26 @@ def grid_cells(text: str, grids, pages: list[tuple[int, int]] | None = None) -> 
     from .clean import page_at
 
     out: list[TableCell] = []
-    compact = text
     for page, rows in grids:
         ncol = max((len(r) for r in rows), default=0)
         grid = [[(c or "").replace("\n", "") if c is not None else None for c in r] + [None] * (ncol - len(r))
                 for r in rows]
-        first = next((i for i, r in enumerate(grid) if sum(1 for c in r if c and _CELL_NUM.match(c.strip())) >= 1
-                      and any(c and not _CELL_NUM.match(c.strip()) for c in r[:1])
-                      or all(c is None or c == "" or _CELL_NUM.match(c.strip()) for c in r)
-                      and any(c for c in r)), None)
-        if first is None:
-            continue
-        header = grid[:first]
-        filled_header = []
-        for r in header:
-            row, last = [], None
-            for c in r:
-                last = c if c else (last if c is None else None)
-                row.append(last)
-            filled_header.append(row)
+        header: list[list[str | None]] = []  # the header rows in effect, merged cells filled
         prev: list[str | None] = [None] * ncol
         cursor = 0
-        for r in grid[first:]:
+        for r in grid:
             numcols = [j for j, c in enumerate(r) if c and _CELL_NUM.match(c.strip())]
             if not numcols:
+                filled = [c for c in r if c]
+                if len(filled) == 1 and len(r) >= 3 and sum(c is None for c in r) == len(r) - 1:
+                    continue  # a caption or a line of prose across the whole width, not a header
+                if filled:  # a header row (a new one after data starts a new block)
+                    if header and header[-1] is None:
+                        header = []
+                    header.append(_fill_header(r, header[-1] if header else None))
                 continue
+            if header and header[-1] is not None:
+                header.append(None)  # marks that data has started under these header rows
             labels = []
             for j in range(min(numcols)):
                 c = r[j] if r[j] else (prev[j] if r[j] is None else "")
@@ -391,12 +392,26 @@ def grid_cells(text: str, grids, pages: list[tuple[int, int]] | None = None) -> 
                 continue
             s, e, vpos = span
             cursor = e
+            heads = [h for h in header if h is not None]
             for j, v, (vs, ve) in zip(numcols, vals, vpos):
-                col = tuple(dict.fromkeys(_compact(h[j]) for h in filled_header if h[j]))
+                col = tuple(dict.fromkeys(_compact(h[j]) for h in heads if h[j]))
                 out.append(TableCell(table="", row=tuple(labels), col=col or (f"第{j + 1}列",), value=v,
                                      start=s, end=e, value_start=vs, value_end=ve,
                                      page=page_at(pages or [], s)))
-    del compact
+    return out
+
+
+def _fill_header(row: list, above: list | None) -> list[str | None]:
+    """A header row with merged (None) cells filled: from the left when the row above spans both
+    columns too (or this is the first header row), else left empty (a cell merged from above).
+    Long cells are prose that pdfplumber took into the table, not labels."""
+    out: list[str | None] = []
+    for j, c in enumerate(row):
+        if c is not None and len(c) > 30:
+            c = ""
+        if c is None and out and (above is None or (j > 0 and above[j] and above[j] == above[j - 1])):
+            c = out[-1]
+        out.append(c or None)
     return out
 
 
@@ -477,7 +492,7 @@ def check_cells(cells: list[TableCell]) -> list[Check]:
                      and c.col[-1] not in ("总计", "合计")]
             found = sum(_num(c.value) for c in parts)
             t = totals[0]
-            checks.append(Check(table, f"{'/'.join(row) or table} 总计=各列之和", _num(t.value), found,
+            checks.append(Check(table, f"{'/'.join(row + parent) or table} 总计=各列之和", _num(t.value), found,
                                 abs(found - _num(t.value)) < 1e-6, t.start, t.end,
                                 tuple((c.value_start, c.value_end) for c in [t] + parts)))
     t3 = [c for c in cells if c.table == "表三"]
@@ -519,6 +534,49 @@ def _has_children(cells: list[TableCell], c: TableCell) -> bool:
     return any(len(x.row) > len(c.row) and x.row[:len(c.row)] == c.row for x in cells)
 
 
-__all__ = ["TableCell", "Check", "text_cells", "grid_cells", "pdf_grids", "table_pages", "extract_cells",
+__all__ = ["TableCell", "Check", "table_facts", "cell_from_fact", "CELL_FACT", "CHECK_FACT", "text_cells", "grid_cells", "pdf_grids", "table_pages", "extract_cells",
            "check_cells", "level", "table_of_heading", "STANDARD_COLUMNS", "TABLE3_COLUMNS", "TABLE4_COLUMNS",
            "TABLE3_RESULTS"]
+
+
+# ------------------------------------------------------------------------ as facts
+CELL_FACT, CHECK_FACT = "cell", "table_check"
+
+
+def table_facts(text: str, pages: list[tuple[int, int]] | None = None, grids=None) -> list[dict]:
+    """A report's table cells and arithmetic checks as rows of the facts table.
+
+    A cell is ``{"name": "cell", "value", "start", "end" (its row), "quote" (the row as written),
+    "extra": {table, row, col, page, value_start, value_end, check}}``, where ``check`` names
+    the failed rule a cell takes part in ("" when none). A check is ``{"name": "table_check",
+    "value": "ok"|"mismatch", "extra": {table, rule, expected, found, cells}}``.
+    """
+    cells = extract_cells(text, pages, grids)
+    checks = check_cells(cells)
+    failed: dict[int, str] = {}
+    for k in checks:
+        if not k.ok:
+            for vs, _ in k.cells:
+                failed.setdefault(vs, k.rule)
+    out = []
+    for c in cells:
+        out.append({"name": CELL_FACT, "value": c.value, "start": c.start, "end": c.end,
+                    "quote": text[c.start:c.end],
+                    "extra": {"table": c.table, "row": list(c.row), "col": list(c.col), "page": c.page,
+                              "value_start": c.value_start, "value_end": c.value_end,
+                              "check": failed.get(c.value_start, "")}})
+    for k in checks:
+        out.append({"name": CHECK_FACT, "value": "ok" if k.ok else "mismatch", "start": k.start, "end": k.end,
+                    "quote": text[k.start:k.end],
+                    "extra": {"table": k.table, "rule": k.rule, "expected": k.expected, "found": k.found,
+                              "cells": [list(x) for x in k.cells]}})
+    return out
+
+
+def cell_from_fact(f: dict) -> TableCell:
+    """The TableCell a stored ``cell`` fact row holds."""
+    x = f.get("extra") or {}
+    return TableCell(table=x.get("table", ""), row=tuple(x.get("row", ())), col=tuple(x.get("col", ())),
+                     value=str(f["value"]), start=int(f["start"]), end=int(f["end"]),
+                     value_start=int(x.get("value_start", f["start"])), value_end=int(x.get("value_end", f["end"])),
+                     page=x.get("page"))
