@@ -28,6 +28,7 @@ _NOISE_PATTERNS = [
 _NOISE = re.compile("|".join(f"(?:{p})" for p in _NOISE_PATTERNS), re.IGNORECASE)
 _KEEP_META = re.compile(r"(发布|发表|印发)(日期|时间)\s*[:：]\s*20\d{2}")
 # A footer starts where a copyright/ICP line appears near the end: everything after it goes too.
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|\t")
 _FOOTER_START = re.compile(r"版权所有|copyright|icp\s*备|公网安备", re.IGNORECASE)
 
 
@@ -63,7 +64,8 @@ def clean_lines(text: str) -> list[str]:
     for i in range(n - 1, max(-1, int(n * 0.6) - 1), -1):
         if _FOOTER_START.search(fold(lines[i])):
             cut = i
-    kept = [_trim_meta(ln) for ln in lines[:cut] if not is_noise_line(ln)]
+    # table rows (| a | 1 | from a web page's <table>, tab-separated from DOCX) are never page chrome
+    kept = [_trim_meta(ln) for ln in lines[:cut] if _TABLE_ROW.search(ln) or not is_noise_line(ln)]
     out: list[str] = []
     for ln in kept:
         if not ln.strip():

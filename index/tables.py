@@ -281,9 +281,14 @@ class _Reader:
         s_off = start + (len(line) - len(line.lstrip()))
         row = _Row(self.table, path, nums, s_off, start + len(line.rstrip()),
                    list(self.header[1:]) if self.header else None)
-        if row.table == "表三" and path and level(path[-1]) and level(path[-1]) >= 2 and not any(
-                p.startswith("三") for p in path):
-            row.labels = [TABLE3_RESULTS] + path
+        if path and level(path[-1]) is not None:
+            # the label cells above the leaf are block headers; a leaf alone in its row (the
+            # block header in a cell merged from above, or left out) takes the blocks in effect
+            for lab in path[:-1]:
+                if level(lab) is not None:
+                    self.push_block(level(lab), lab)
+            row.labels = [path[-1]]
+            self._place(row)
         self.rows.append(row)
 
 
@@ -486,10 +491,12 @@ def check_cells(cells: list[TableCell]) -> list[Check]:
             groups.setdefault(c.col[:-1], []).append(c)
         for parent, cs in groups.items():
             totals = [c for c in cs if c.col[-1] in ("总计", "合计")]
-            if len(totals) != 1 or len(cs) < 3:
+            if len(totals) != 1:
                 continue
             parts = [c for c in rc if c is not totals[0] and c.col[:len(parent)] == parent
                      and c.col[-1] not in ("总计", "合计")]
+            if len(parts) < 2:
+                continue
             found = sum(_num(c.value) for c in parts)
             t = totals[0]
             checks.append(Check(table, f"{'/'.join(row + parent) or table} 总计=各列之和", _num(t.value), found,
