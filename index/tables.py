@@ -541,9 +541,111 @@ def _has_children(cells: list[TableCell], c: TableCell) -> bool:
     return any(len(x.row) > len(c.row) and x.row[:len(c.row)] == c.row for x in cells)
 
 
-__all__ = ["TableCell", "Check", "table_facts", "cell_from_fact", "CELL_FACT", "CHECK_FACT", "text_cells", "grid_cells", "pdf_grids", "table_pages", "extract_cells",
+__all__ = ["TableCell", "Check", "table_facts", "headline_facts", "TABLE_FIELDS", "cell_from_fact", "CELL_FACT", "CHECK_FACT", "text_cells", "grid_cells", "pdf_grids", "table_pages", "extract_cells",
            "check_cells", "level", "table_of_heading", "STANDARD_COLUMNS", "TABLE3_COLUMNS", "TABLE4_COLUMNS",
            "TABLE3_RESULTS"]
+
+
+# ------------------------------------------------------------------- headline fields
+# The compare view's and ``reportqa facts``'s table fields: (name, label, table, row pattern, column).
+# Row patterns match a row's leaf label (and for reasons, its block); "总计" is the row's total column.
+_REASONS = {
+    "refused": ("不予公开", ("属于国家秘密", "其他法律行政法规禁止公开", "危及“三安全一稳定”", "保护第三方合法权益",
+                         "属于三类内部事务信息", "属于四类过程性信息", "属于行政执法案卷", "属于行政查询事项")),
+    "unable": ("无法提供", ("本机关不掌握相关政府信息", "没有现成信息需要另行制作", "补正后申请内容仍不明确")),
+    "not_processed": ("不予处理", ("信访举报投诉类申请", "重复申请", "要求提供公开出版物", "无正当理由大量反复申请",
+                                "要求行政机关确认或重新出具已获取信息")),
+}
+TABLE_FIELDS: dict[str, str] = {
+    "t3_new": "表三 本年新收", "t3_carried": "表三 上年结转", "t3_granted": "表三 予以公开",
+    "t3_partly": "表三 部分公开", "t3_refused": "表三 不予公开",
+    **{f"t3_refused_{i}": f"不予公开·{r}" for i, r in enumerate(_REASONS["refused"][1], 1)},
+    "t3_unable": "表三 无法提供",
+    **{f"t3_unable_{i}": f"无法提供·{r}" for i, r in enumerate(_REASONS["unable"][1], 1)},
+    "t3_not_processed": "表三 不予处理",
+    **{f"t3_not_processed_{i}": f"不予处理·{r}" for i, r in enumerate(_REASONS["not_processed"][1], 1)},
+    "t3_other": "表三 其他处理", "t3_total": "表三 办理结果总计", "t3_carry_next": "表三 结转下年度",
+    "t2_regulations_issued": "表二 规章制发", "t2_normative_issued": "表二 规范性文件制发",
+    "t2_normative_valid": "表二 规范性文件现行有效", "t2_licensing": "表二 行政许可", "t2_penalty": "表二 行政处罚",
+    "t2_coercion": "表二 行政强制", "t2_fees": "表二 行政事业性收费（万元）",
+    "t4_review_total": "表四 行政复议总计", "t4_review_corrected": "表四 行政复议纠正",
+    "t4_litigation_total": "表四 行政诉讼总计", "t4_litigation_corrected": "表四 行政诉讼纠正",
+    "table_arithmetic": "表格算术核对",
+}
+_T3_ROWS = {"t3_new": r"本年新收", "t3_carried": r"上年结转", "t3_granted": r"予以公开$", "t3_partly": r"部分公开",
+            "t3_other": r"其他处理", "t3_total": r"^[（(]七[)）](总计|合计)", "t3_carry_next": r"结转下年"}
+_T2 = {"t2_regulations_issued": (r"^规章$", r"制发"), "t2_normative_issued": (r"规范性文件", r"制发"),
+       "t2_normative_valid": (r"规范性文件", r"现行有效"), "t2_licensing": (r"^行政许可$", None),
+       "t2_penalty": (r"^行政处罚$", None), "t2_coercion": (r"^行政强制$", None), "t2_fees": (r"事业性收费", None)}
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def headline_facts(cells: list[TableCell], checks: list[Check], text: str) -> list[dict]:
+    """The table fields of TABLE_FIELDS as facts, each citing its row (a sum cites its block's rows)."""
+    out: list[dict] = []
+    failed: dict[int, str] = {}  # value_start of a cell -> the first failed rule it takes part in
+    for k in checks:
+        if not k.ok:
+            for vs, _ in k.cells:
+                failed.setdefault(vs, k.rule)
+
+    def fact(name, value, start, end, cells=(), **extra):
+        check = next((failed[c.value_start] for c in cells if c.value_start in failed), "")
+        out.append({"name": name, "value": value, "start": start, "end": end, "quote": text[start:end],
+                    "extra": {"source": "table", "check": check, **extra}})
+
+    def total(row_cells):
+        t = [c for c in row_cells if c.col and c.col[-1] in ("总计", "合计")]
+        return min(t, key=lambda c: len(c.col)) if t else (row_cells[0] if len(row_cells) == 1 else None)
+
+    rows: dict[tuple, list[TableCell]] = {}
+    for c in cells:
+        rows.setdefault((c.table, c.start, c.row), []).append(c)
+    t3 = {k: v for k, v in rows.items() if k[0] == "表三" and k[2]}
+    leaf = {k: re.sub(r"\s", "", k[2][-1]) for k in t3}
+    for name, pat in _T3_ROWS.items():
+        k = next((k for k in t3 if re.search(pat, re.sub(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+[.．、])", "", leaf[k]))
+                  or (pat.startswith("^") and re.search(pat, leaf[k]))), None)
+        c = total(t3[k]) if k else None
+        if c is not None:
+            fact(name, c.value, c.start, c.end, [c], cell=[c.value_start, c.value_end])
+    for key, (block, reasons) in _REASONS.items():
+        sub = [k for k in t3 if len(k[2]) >= 2 and block in k[2][-2]]
+        vals = [(k, total(t3[k])) for k in sub]
+        vals = [(k, c) for k, c in vals if c is not None]
+        if not vals:
+            continue
+        fact(f"t3_{key}", _fmt(sum(float(c.value) for _, c in vals)), vals[0][1].start, vals[-1][1].end,
+             [c for _, c in vals])
+        for k, c in vals:
+            m = re.match(r"(\d+)", leaf[k])
+            if m and 1 <= int(m.group(1)) <= len(reasons):
+                fact(f"t3_{key}_{int(m.group(1))}", c.value, c.start, c.end, [c], cell=[c.value_start, c.value_end])
+    t2 = {k: v for k, v in rows.items() if k[0] == "表二" and k[2]}
+    for name, (rpat, cpat) in _T2.items():
+        k = next((k for k in t2 if re.search(rpat, k[2][-1])), None)
+        if k is None:
+            continue
+        c = next((c for c in t2[k] if cpat is None or re.search(cpat, "".join(c.col))), None)
+        if c is not None:
+            fact(name, c.value, c.start, c.end, [c], cell=[c.value_start, c.value_end])
+    t4 = [c for c in cells if c.table == "表四"]
+    for name, group, leafname in (("t4_review_total", "行政复议", "总计"), ("t4_review_corrected", "行政复议", "结果纠正"),
+                                  ("t4_litigation_total", "行政诉讼", "总计"),
+                                  ("t4_litigation_corrected", "行政诉讼", "结果纠正")):
+        cs = [c for c in t4 if c.col and c.col[0] == group and c.col[-1] == leafname]
+        if cs:
+            fact(name, _fmt(sum(float(c.value) for c in cs)), cs[0].start, cs[-1].end, cs)
+    if checks:
+        bad = [k for k in checks if not k.ok]
+        value = "通过" if not bad else "不符：" + "；".join(f"{k.table} {k.rule}（{_fmt(k.expected)}≠{_fmt(k.found)}）"
+                                                          for k in bad)
+        first = bad[0] if bad else checks[0]
+        fact("table_arithmetic", value, first.start, first.end, checks=len(checks), mismatches=len(bad))
+    return out
 
 
 # ------------------------------------------------------------------------ as facts
@@ -572,6 +674,7 @@ def table_facts(text: str, pages: list[tuple[int, int]] | None = None, grids=Non
                     "extra": {"table": c.table, "row": list(c.row), "col": list(c.col), "page": c.page,
                               "value_start": c.value_start, "value_end": c.value_end,
                               "check": failed.get(c.value_start, "")}})
+    out += headline_facts(cells, checks, text)
     for k in checks:
         out.append({"name": CHECK_FACT, "value": "ok" if k.ok else "mismatch", "start": k.start, "end": k.end,
                     "quote": text[k.start:k.end],

@@ -316,3 +316,34 @@ def test_real_government_pdf(tmp_path):
                  if c["value"] == "mismatch")
     # the report's own error: 表四's 总计 cells are 0 beside 10+1 (行政复议) and 5 (复议后起诉)
     assert bad == [("行政复议 总计=各列之和", 0.0, 11.0), ("行政诉讼/复议后起诉 总计=各列之和", 0.0, 5.0)]
+
+
+def test_facts_csv_and_compare_view_carry_table_fields(pdf_service, capsys):
+    import csv
+
+    from reportqa.cli import main
+    from ui import render
+
+    index = str(pdf_service.settings.index_dir)
+    assert main(["facts", "--csv", "--index", index, "--model", "hash"]) == 0
+    rows = {r["fact"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert "cell" not in rows and "table_check" not in rows
+    got = {k: rows[k]["value"] for k in ("t3_new", "t3_carried", "t3_granted", "t3_partly", "t3_refused",
+                                         "t3_refused_1", "t3_unable", "t3_unable_1", "t3_not_processed",
+                                         "t3_other", "t3_total", "t3_carry_next", "t2_licensing",
+                                         "t2_normative_valid", "t4_review_total", "t4_litigation_total")}
+    assert got == {"t3_new": "38", "t3_carried": "3", "t3_granted": "15", "t3_partly": "7", "t3_refused": "3",
+                   "t3_refused_1": "2", "t3_unable": "7", "t3_unable_1": "6", "t3_not_processed": "5",
+                   "t3_other": "1", "t3_total": "38", "t3_carry_next": "3", "t2_licensing": "377",
+                   "t2_normative_valid": "41", "t4_review_total": "4", "t4_litigation_total": "2"}
+    assert rows["t3_refused_1"]["quote"] == "1.属于国家秘密 2 0 0 0 0 0 2"
+    assert rows["t4_review_total"]["check"] == "行政复议 总计=各列之和"
+    assert rows["table_arithmetic"]["value"] == "不符：表四 行政复议 总计=各列之和（4≠5）"
+    assert main(["facts", "--csv", "--cells", "--index", index, "--model", "hash"]) == 0
+    cells = [r for r in csv.DictReader(io.StringIO(capsys.readouterr().out)) if r["fact"] == "cell"]
+    one = next(r for r in cells if r["row"].endswith("1.属于国家秘密") and r["col"] == "申请人情况 / 总计")
+    assert (one["table"], one["value"]) == ("表三", "2")
+
+    headers, table = render.facts_wide(pdf_service.engine(), ["t3_new", "t4_review_total", "table_arithmetic"])
+    assert headers == ["机构", "年度", "表三 本年新收", "表四 行政复议总计", "表格算术核对", "文件"]
+    assert table[0][2:5] == ["38", "4 ⚠", "不符：表四 行政复议 总计=各列之和（4≠5）"]

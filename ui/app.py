@@ -17,7 +17,7 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
 
 from index import repository as repo  # noqa: E402
 from index.errors import ReportQAError  # noqa: E402
-from qa.facts import FACT_LABELS  # noqa: E402
+from qa.facts import DEFAULT_FACTS, FACT_LABELS  # noqa: E402
 from qa.schema import Citation  # noqa: E402
 from qa.service import Service  # noqa: E402
 from index.settings import Settings  # noqa: E402
@@ -201,7 +201,7 @@ def build_app(svc: Service):
                         rejected.append(("", str(exc)))
         insts, years = filter_choices(svc)
         return (upload_lines(results, rejected), docs_table(svc), gr.update(choices=insts),
-                gr.update(choices=years)) + compare_outputs(list(FACT_LABELS), "applications_received")
+                gr.update(choices=years)) + compare_outputs(DEFAULT_FACTS, "applications_received")
 
     # --------------------------------------------------------------- compare
     def compare_outputs(names, metric):
@@ -281,7 +281,7 @@ def build_app(svc: Service):
                                  label="已索引的报告")
         with gr.Tab("对比", id="compare", elem_id="rq-tab-compare"):
             with gr.Row():
-                fact_pick = gr.CheckboxGroup(choices=fact_choices, value=list(FACT_LABELS), label="显示的事实",
+                fact_pick = gr.CheckboxGroup(choices=fact_choices, value=DEFAULT_FACTS, label="显示的事实",
                                              elem_id="rq-fact-filter", scale=4)
                 download = gr.DownloadButton("下载 CSV", elem_id="rq-facts-csv", scale=1)
             with gr.Row(equal_height=False):

@@ -14,7 +14,8 @@ from urllib.parse import quote
 from qa.facts import FACT_LABELS
 from qa.schema import Answer, Citation
 
-NUMERIC_FACTS = ["applications_received", "applications_refused", "published_items", "applications_completed"]
+NUMERIC_FACTS = ["applications_received", "applications_refused", "published_items", "applications_completed",
+                 "t3_new", "t3_granted", "t3_refused", "t3_unable", "t3_total", "t2_licensing", "t2_penalty"]
 ALL_LABELS = {**FACT_LABELS, "applications_completed": "办理总计"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
@@ -162,7 +163,8 @@ def facts_wide(engine, names: list[str] | None = None) -> tuple[list[str], list[
     names = [n for n in FACT_LABELS if names is None or n in names]
     by_doc: dict[str, dict] = {}
     for f in engine.facts:
-        by_doc.setdefault(f["doc"], {})[f["name"]] = f["value"]
+        flag = (f.get("extra") or {}).get("check")  # a table figure whose arithmetic does not add up
+        by_doc.setdefault(f["doc"], {})[f["name"]] = f"{f['value']} ⚠" if flag else f["value"]
     rows = []
     for d in sorted(engine.docs.values(), key=lambda d: (d.institution, d.year, d.doc)):
         vals = by_doc.get(d.doc, {})
