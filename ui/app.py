@@ -18,6 +18,7 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
 from index import repository as repo  # noqa: E402
 from index.errors import ReportQAError  # noqa: E402
 from qa.facts import DEFAULT_FACTS, FACT_LABELS  # noqa: E402
+from qa.tables import cells_of  # noqa: E402
 from qa.schema import Citation  # noqa: E402
 from qa.service import Service  # noqa: E402
 from index.settings import Settings  # noqa: E402
@@ -173,7 +174,7 @@ def build_app(svc: Service):
         eng = _engine(svc)
         if eng is None or c.doc not in eng.docs:
             return '<div class="rq-hint">这份报告已不在索引中。</div>'
-        return render.source_html(eng.text(c.doc), c, section_span(eng, c))
+        return render.source_html(eng.text(c.doc), c, section_span(eng, c), cells=cells_of(eng, c.doc))
 
     def clear():
         return [], "", gr.update(choices=[], value=None), {}, SOURCE_HINT
