@@ -218,6 +218,14 @@ class _Reader:
             nums.append((n.group(0), base + n.start(), base + n.end()))
         if not label:
             row_start = nums[0][1]  # a bare run of numbers: cite the run, not the header text before it
+            prev = self.rows[-1] if self.rows else None
+            std = len(STANDARD_COLUMNS.get(self.table, ()))
+            if (prev is not None and not prev.labels and prev.table == self.table and std
+                    and len(prev.nums) < std and self.text.count("\n", prev.end, start) <= 1):
+                # 表四's fifteen numbers wrapped onto a second line: one row
+                prev.nums += nums
+                prev.end = s_off + len(line.strip())
+                return
         self.rows.append(_Row(self.table, [label] if label else [], nums, row_start, s_off + len(line.strip()),
                               list(self.header) if self.header else None))
         self._place(self.rows[-1])

@@ -270,6 +270,16 @@ def test_text_rows_edge_cases():
                                                          ("总计: 办理结果总计=各项之和", 3.0, 2.0)]
 
 
+def test_table4_numbers_wrapped_onto_two_lines_are_one_row():
+    text = "四、政府信息公开行政复议、行政诉讼情况\n行政复议 行政诉讼\n1 2 0 0 3 0 0 0 0 0\n0 1 0 0 1\n五、其他"
+    cells = text_cells(text)
+    assert [(c.col, c.value) for c in cells if c.col[-1] == "总计"] == [
+        (("行政复议", "总计"), "3"), (("行政诉讼", "未经复议直接起诉", "总计"), "0"),
+        (("行政诉讼", "复议后起诉", "总计"), "1")]
+    assert text[cells[0].start:cells[0].end] == "1 2 0 0 3 0 0 0 0 0\n0 1 0 0 1"
+    assert all(k.ok for k in check_cells(cells))
+
+
 def test_pdfplumber_reads_a_ruled_grid():
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
