@@ -357,3 +357,19 @@ def test_facts_csv_and_compare_view_carry_table_fields(pdf_service, capsys):
     headers, table = render.facts_wide(pdf_service.engine(), ["t3_new", "t4_review_total", "table_arithmetic"])
     assert headers == ["机构", "年度", "表三 本年新收", "表四 行政复议总计", "表格算术核对", "文件"]
     assert table[0][2:5] == ["38", "4 ⚠", "不符：表四 行政复议 总计=各列之和（4≠5）"]
+
+
+def test_doc_page_renders_tables_escaped_and_keeps_other_highlights_as_text():
+    from ui import render
+
+    text = "\n".join(["三、收到和处理政府信息公开申请情况",
+                      "一、本年新收<script>alert(1)</script>申请数量 1 0 0 0 0 0 1",
+                      "（七）总计 1 0 0 0 0 0 1", "五、其他"])
+    cells = text_cells(text)
+    row = cells[0]
+    page = render.doc_page_html("d.pdf", "某区", "2024", text, row.start, row.end, cells, cells[6].value_start)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert page.count('<tr class="rq-hl" id="rq-highlight"') == 1 and page.count('id="rq-cell"') == 1
+    # a highlight that runs across rows is marked in the text, the table left as text
+    page = render.doc_page_html("d.pdf", "某区", "2024", text, row.start, cells[-1].end, cells)
+    assert "<table" not in page and '<mark id="rq-highlight">' in page
