@@ -93,9 +93,21 @@ class Match:
 
 def cells_of(engine, doc: str) -> list[TableCell]:
     """The stored table cells of one report (read once per engine)."""
+    return _load(engine, doc)[0]
+
+
+def checks_of(engine, doc: str) -> dict[int, str]:
+    """The failed arithmetic rule each flagged cell of a report takes part in, by its number's offset."""
+    return _load(engine, doc)[1]
+
+
+def _load(engine, doc: str):
     per = _cache.setdefault(engine, {})
     if doc not in per:
-        per[doc] = [cell_from_fact(f) for f in engine.index.store.facts(names=(CELL_FACT,), doc=doc)]
+        facts = engine.index.store.facts(names=(CELL_FACT,), doc=doc)
+        per[doc] = ([cell_from_fact(f) for f in facts],
+                    {int(f["extra"]["value_start"]): f["extra"]["check"] for f in facts
+                     if (f.get("extra") or {}).get("check")})
     return per[doc]
 
 
@@ -109,13 +121,15 @@ def _rows(cells: list[TableCell]) -> dict:
 def _row_score(row: tuple, q: set[str]) -> float:
     if not row:
         return 0.0
-    leaf = coverage(row[-1], q)
-    if clean_label(row[-1]) in _TOTAL:
-        leaf *= 0.5  # 总计 in a question names the column more often than the row
+    anc = [coverage(a, q) for a in row[:-1]]
+    anc_cov = sum(anc) / len(anc) if anc else 0.0
     if not label_bigrams(row[-1]) & q:
         return 0.0
-    anc = [coverage(a, q) for a in row[:-1]]
-    return leaf + 0.1 * (sum(anc) / len(anc) if anc else 0.0)
+    if clean_label(row[-1]) in _TOTAL:
+        # 总计 in a question names the column more often than the row: the (七)总计 row is
+        # named by its block too (办理结果总计)
+        return 0.5 + 0.5 * anc_cov
+    return coverage(row[-1], q) + 0.1 * anc_cov
 
 
 def _col_score(col: tuple, q: set[str], taken: set[str]) -> float:
@@ -193,9 +207,11 @@ def answer_table(engine, q: str, p, docs: list[str] | None) -> Answer | None:
         shown = "、".join(f"{describe(x)}：{x.value}" for x in m.cells)
         return Answer(question=q, answer=f"{value}。（{shown}）", value=value, abstained=False,
                       confidence=round(min(1.0, m.score), 3), citations=cites, intent=p.intent)
-    return Answer(question=q, answer=f"{c.value}（{where}）", value=c.value, abstained=False,
+    flag = checks_of(engine, m.doc).get(c.value_start)
+    note = f"；注意：报告此表的算术不符（{flag}）" if flag else ""  # the figure as stated, flagged
+    return Answer(question=q, answer=f"{c.value}（{where}{note}）", value=c.value, abstained=False,
                   confidence=round(min(1.0, m.score), 3), citations=cites, intent=p.intent)
 
 
-__all__ = ["answer_table", "match", "cells_of", "clean_label", "coverage", "question_bigrams", "describe",
+__all__ = ["answer_table", "match", "cells_of", "checks_of", "clean_label", "coverage", "question_bigrams", "describe",
            "ROW_MIN", "COL_MIN", "COLUMN_WORDS"]

@@ -206,6 +206,11 @@ def test_pdf_arithmetic_flags_the_wrong_total(pdf_service):
                        ("行政复议", "尚未审结"), ("行政复议", "总计")}
 
 
+def test_a_figure_that_does_not_add_up_is_answered_as_stated_and_flagged(pdf_service):
+    a = pdf_service.ask("青岚县人民政府2024年政府信息公开行政复议总计有多少件？")
+    assert a.value == "4" and "算术不符（行政复议 总计=各列之和）" in a.answer
+
+
 def test_yes_no_over_table_columns(pdf_service):
     a = pdf_service.ask("青岚县人民政府2024年政府信息公开行政诉讼中是否有结果被纠正的案件？")
     assert (a.value, a.citations[0].quote.strip()) == ("否", " ".join(map(str, T4_ROW)))
