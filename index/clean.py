@@ -28,7 +28,9 @@ _NOISE_PATTERNS = [
 _NOISE = re.compile("|".join(f"(?:{p})" for p in _NOISE_PATTERNS), re.IGNORECASE)
 _KEEP_META = re.compile(r"(发布|发表|印发)(日期|时间)\s*[:：]\s*20\d{2}")
 # A footer starts where a copyright/ICP line appears near the end: everything after it goes too.
-_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|\t")
+# a data row of a table: cells separated by | or tabs, one of them a number (layout tables of
+# old pages, navigation in cells, hold no number cells and stay subject to the stripper)
+_TABLE_ROW = re.compile(r"(?:^|\t|\|)\s*\d+(?:\.\d+)?\s*(?:\t|\||$)")
 _FOOTER_START = re.compile(r"版权所有|copyright|icp\s*备|公网安备", re.IGNORECASE)
 
 
@@ -65,7 +67,8 @@ def clean_lines(text: str) -> list[str]:
         if _FOOTER_START.search(fold(lines[i])):
             cut = i
     # table rows (| a | 1 | from a web page's <table>, tab-separated from DOCX) are never page chrome
-    kept = [_trim_meta(ln) for ln in lines[:cut] if _TABLE_ROW.search(ln) or not is_noise_line(ln)]
+    kept = [_trim_meta(ln) for ln in lines[:cut]
+            if (("\t" in ln or "|" in ln) and _TABLE_ROW.search(ln)) or not is_noise_line(ln)]
     out: list[str] = []
     for ln in kept:
         if not ln.strip():
