@@ -65,7 +65,7 @@ _L3 = re.compile(r"^\d{1,2}\s*[.．、](?!\d)")
 _NUM = r"\d+(?:\.\d+)?"
 _TEXT_ROW = re.compile(rf"^(?P<label>.*?)\s*(?P<nums>{_NUM}(?:[ \u3000]+{_NUM})*)\s*$")
 _CELL_NUM = re.compile(rf"^{_NUM}$")
-_PAGE_NO = re.compile(r"^\s*[-—–]?\s*\d{1,3}\s*[-—–]?\s*$")
+_PAGE_NO = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d{1,3}\s*页)?)\s*$")
 _SENTENCE_END = re.compile(r"[。；;！？!?]\s*$")
 
 
@@ -176,7 +176,8 @@ class _Reader:
             self.vertical.append((start, s))
             return
         self.flush_vertical()
-        if m and self.table is not None and (m.group("label") or self.pending or self.table == "表四"):
+        if m and self.table is not None and (m.group("label") or self.pending or self.table == "表四"
+                                             or self._incomplete()):
             self.text_row(start, line, m)
             return
         if self.table is None:
@@ -199,6 +200,12 @@ class _Reader:
         elif self.pending is not None:
             self.pending = (self.pending[0], self.pending[1] + s)  # a label wrapped onto the next line
 
+    def _incomplete(self) -> bool:
+        """The last row is a standard row still short of its numbers (they run on below it)."""
+        prev = self.rows[-1] if self.rows else None
+        std = len(STANDARD_COLUMNS.get(self.table or "", ()))
+        return prev is not None and prev.table == self.table and 0 < len(prev.nums) < std
+
     def text_row(self, start: int, line: str, m: re.Match) -> None:
         s_off = start + (len(line) - len(line.lstrip()))
         label = m.group("label").strip()
@@ -220,9 +227,10 @@ class _Reader:
             row_start = nums[0][1]  # a bare run of numbers: cite the run, not the header text before it
             prev = self.rows[-1] if self.rows else None
             std = len(STANDARD_COLUMNS.get(self.table, ()))
-            if (prev is not None and not prev.labels and prev.table == self.table and std
-                    and len(prev.nums) < std and self.text.count("\n", prev.end, start) <= 1):
-                # 表四's fifteen numbers wrapped onto a second line: one row
+            if (prev is not None and prev.table == self.table and std and len(prev.nums) + len(nums) <= std
+                    and self.text.count("\n", prev.end, start) <= 1):
+                # a standard row's numbers wrapped onto the next line(s) (表四's fifteen), or one
+                # number a line (PDFs that write each cell as its own text object): one row
                 prev.nums += nums
                 prev.end = s_off + len(line.strip())
                 return
@@ -431,8 +439,10 @@ def _fill_header(row: list, above: list | None) -> list[str | None]:
 def _find_run(text: str, vals: list[str], start: int):
     """(line start, line end, value spans) of the first line at or after ``start`` whose trailing
     numbers are ``vals`` in order."""
-    pat = re.compile(r"(?<![\d.])" + r"[ \u3000]*".join(re.escape(v) + r"(?![\d.])" for v in vals) + r"[ \u3000]*$",
-                     re.M)
+    # numbers of a row on one line; with three or more, also one number a line (a run that long
+    # does not occur by chance)
+    gap = r"\s*" if len(vals) >= 3 else r"[ \u3000]*"
+    pat = re.compile(r"(?<![\d.])" + gap.join(re.escape(v) + r"(?![\d.])" for v in vals) + r"[ \u3000]*$", re.M)
     m = pat.search(text, start)
     if m is None:
         return None

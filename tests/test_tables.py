@@ -378,3 +378,50 @@ def test_doc_page_renders_tables_escaped_and_keeps_other_highlights_as_text():
     # a highlight that runs across rows is marked in the text, the table left as text
     page = render.doc_page_html("d.pdf", "某区", "2024", text, row.start, cells[-1].end, cells)
     assert "<table" not in page and '<mark id="rq-highlight">' in page
+
+
+def make_cell_pdf() -> bytes:
+    """表三 drawn cell by cell in a ruled grid: pypdf then gives one number a line."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("STSong-Light", 8)
+    c.drawString(50, 810, f"{INST}2024年政府信息公开工作年度报告")
+    c.drawString(50, 795, "三、收到和处理政府信息公开申请情况")
+    xs = [40, 300, 330, 360, 390, 420, 450, 480, 510]
+    ys = [780]
+    for labels, *nums in T3_ROWS[:6]:
+        y = ys[-1]
+        c.drawString(xs[0] + 2, y - 12, labels[-1][:20])
+        for j, n in enumerate(nums):
+            c.drawString(xs[1 + j] + 8, y - 12, str(n))
+        ys.append(y - 16)
+    c.grid(xs, ys)
+    c.drawString(50, ys[-1] - 20, "五、存在的主要问题及改进情况")
+    c.save()
+    return buf.getvalue()
+
+
+def test_pdf_with_one_number_a_line(tmp_path):
+    from index.clean import clean_segments
+    from index.readers import read_pdf
+    from index.tables import grid_cells, table_pages
+
+    data = make_cell_pdf()
+    segments = read_pdf(data)
+    text, pages = clean_segments(segments)
+    assert "\n31\n4\n0\n1\n0\n2\n38\n" in text  # the layout this test is about
+    cells = text_cells(text, pages)
+    got = {(c.row[-1], c.col[-1]): c.value for c in cells}
+    assert got[("一、本年新收政府信息公开申请数量", "总计")] == "38"
+    assert got[("1.属于国家秘密", "自然人")] == "2"
+    first = next(c for c in cells if c.row[-1].startswith("一、"))
+    assert text[first.start:first.end] == "一、本年新收政府信息公开申请数量\n31\n4\n0\n1\n0\n2\n38"
+    # pdfplumber's grid finds the same rows, by their numbers run down the lines
+    grid = grid_cells(text, pdf_grids(data, table_pages(segments)), pages)
+    assert {(c.value_start, c.value) for c in grid} == {(c.value_start, c.value) for c in cells}
+    assert {c.row for c in grid} == {(c.row[-1],) for c in cells}
