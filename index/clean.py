@@ -28,6 +28,9 @@ _NOISE_PATTERNS = [
 _NOISE = re.compile("|".join(f"(?:{p})" for p in _NOISE_PATTERNS), re.IGNORECASE)
 _KEEP_META = re.compile(r"(发布|发表|印发)(日期|时间)\s*[:：]\s*20\d{2}")
 # A footer starts where a copyright/ICP line appears near the end: everything after it goes too.
+# a data row of a table: cells separated by | or tabs, one of them a number (layout tables of
+# old pages, navigation in cells, hold no number cells and stay subject to the stripper)
+_TABLE_ROW = re.compile(r"(?:^|\t|\|)\s*\d+(?:\.\d+)?\s*(?:\t|\||$)")
 _FOOTER_START = re.compile(r"版权所有|copyright|icp\s*备|公网安备", re.IGNORECASE)
 
 
@@ -63,7 +66,9 @@ def clean_lines(text: str) -> list[str]:
     for i in range(n - 1, max(-1, int(n * 0.6) - 1), -1):
         if _FOOTER_START.search(fold(lines[i])):
             cut = i
-    kept = [_trim_meta(ln) for ln in lines[:cut] if not is_noise_line(ln)]
+    # table rows (| a | 1 | from a web page's <table>, tab-separated from DOCX) are never page chrome
+    kept = [_trim_meta(ln) for ln in lines[:cut]
+            if (("\t" in ln or "|" in ln) and _TABLE_ROW.search(ln)) or not is_noise_line(ln)]
     out: list[str] = []
     for ln in kept:
         if not ln.strip():
@@ -80,6 +85,10 @@ def clean_lines(text: str) -> list[str]:
 
 
 _SENT_END = tuple("。！？!?；;：:")
+# A table row as pypdf flattens it (label, then a run of two numbers or more) or a table's header
+# line (信息内容 …, the standard 表二 header): never joined to a neighbour, so each row keeps its
+# own line and index/tables.py can read it.
+_TABLE_LINE = re.compile(r"(?:\d+(?:\.\d+)?[ \u3000]+)+\d+(?:\.\d+)?\s*$|^\s*信息内容")
 
 
 def rejoin_wrapped(lines: list[str]) -> list[str]:
@@ -89,7 +98,8 @@ def rejoin_wrapped(lines: list[str]) -> list[str]:
     out: list[str] = []
     for ln in lines:
         if (out and out[-1] and ln and not out[-1].rstrip().endswith(_SENT_END)
-                and len(out[-1]) >= 15 and heading_level(ln) is None and heading_level(out[-1]) is None):
+                and len(out[-1]) >= 15 and heading_level(ln) is None and heading_level(out[-1]) is None
+                and not _TABLE_LINE.search(ln) and not _TABLE_LINE.search(out[-1])):
             out[-1] = out[-1].rstrip() + ln.lstrip()
         else:
             out.append(ln)

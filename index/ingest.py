@@ -30,6 +30,7 @@ from .readers import ReadLimits, read_file
 from .schema import Chunk, Document
 from .sections import parse_sections
 from .store import ChunkStore
+from . import tables
 from .tokenize import tokenize
 from .vectors import VectorIndex
 
@@ -73,6 +74,7 @@ class Parsed:
     pieces: list
     tokens: list | None = None  # per piece; None: not computed yet
     facts: list | None = None  # from the enricher; None: not computed yet
+    grids: list | None = None  # pdfplumber table grids of a PDF's table pages (index/tables.py)
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -245,10 +247,12 @@ def prepare(path: Path, opts: IngestOptions, old_sha: str, enrich: Enricher | No
     try:
         fmt, data, segments = read_file(path, opts.max_file_bytes, opts.max_text_chars, opts.limits)
         sha = hashlib.sha256(data).hexdigest()
-        del data
         if sha == old_sha:
             return "skipped", None, ""
-        return "ok", complete(parse_text(path.name, fmt, segments, opts, sha, str(path)), enrich), ""
+        grids = tables.pdf_grids(data, tables.table_pages(segments)) if fmt == "pdf" else None
+        del data
+        parsed = replace(parse_text(path.name, fmt, segments, opts, sha, str(path)), grids=grids)
+        return "ok", complete(parsed, enrich), ""
     except InputFileError as exc:
         return "failed", None, str(exc)
     except (OSError, MemoryError) as exc:
@@ -262,8 +266,11 @@ def complete(p: Parsed, enrich: Enricher | None) -> Parsed:
     if p.tokens is not None:
         return p
     chunks = to_chunks(p, 0)  # provisional ids: neither tokens nor facts depend on them
-    return replace(p, tokens=[tokenize(c.text) for c in chunks],
-                   facts=enrich(p.doc, p.text, chunks) if enrich is not None else None)
+    facts = enrich(p.doc, p.text, chunks) if enrich is not None else None
+    cells = tables.table_facts(p.text, p.pages, p.grids)  # 表二/表三/表四 cells and their checks
+    if cells:
+        facts = (facts or []) + cells
+    return replace(p, tokens=[tokenize(c.text) for c in chunks], facts=facts, grids=None)
 
 
 def to_chunks(parsed: Parsed, first_id: int) -> list[Chunk]:

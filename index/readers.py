@@ -165,10 +165,23 @@ def read_html(data: bytes, max_depth: int = ReadLimits.max_html_depth) -> Segmen
             raise CorruptFile(f"unreadable HTML: {exc}") from exc
         for bad in tree.xpath("//script|//style|//noscript|//template"):
             bad.drop_tree()
+        _flatten_tables(tree)
         text = "\n".join(t.strip() for t in tree.itertext() if t.strip())
     if not text.strip():
         raise EmptyFile("HTML page has no visible text")
     return [(None, text)]
+
+
+def _flatten_tables(tree) -> None:
+    """Each ``<tr>`` of a page's ``<table>`` elements becomes one line of tab-separated cells, so a
+    table row survives as a row (index/tables.py reads it) instead of one line per cell."""
+    for tr in tree.xpath("//tr"):
+        cells = ["".join(td.itertext()).strip().replace("\t", " ").replace("\n", "")
+                 for td in tr.xpath("./td|./th")]
+        tail = tr.tail
+        tr.clear()
+        tr.text = "\n" + "\t".join(cells) + "\n"
+        tr.tail = tail
 
 
 def read_pdf(data: bytes, max_pages: int = ReadLimits.max_pdf_pages) -> Segments:
@@ -268,11 +281,12 @@ def read_docx(data: bytes, max_xml_bytes: int = ReadLimits.max_xml_bytes,
             lines.append(Paragraph(block, document).text)
         elif tag == "tbl":
             for row in Table(block, document).rows:
-                cells = []
+                cells, seen = [], set()
                 for cell in row.cells:
-                    t = cell.text.strip()
-                    if not cells or cells[-1] != t:  # merged cells repeat their text
-                        cells.append(t)
+                    if id(cell._tc) in seen:  # a merged cell repeats itself; equal numbers (0 0 0) do not
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(re.sub(r"\s+", " ", cell.text).strip())
                 lines.append("\t".join(cells))
     text = "\n".join(lines)
     if not text.strip():

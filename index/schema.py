@@ -45,3 +45,22 @@ class Hit:
     score: float
     source: str = "hybrid"  # dense, keyword or hybrid
     ranks: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class TableCell:
+    """One number of a report's table, with where it sits and where its row is in the cleaned text.
+
+    ``row`` and ``col`` are label paths, e.g. ("三、本年度办理结果", "（三）不予公开",
+    "1.属于国家秘密") and ("申请人情况", "总计"); ``start``/``end`` span the whole row (the
+    citation), ``value_start``/``value_end`` the number itself."""
+
+    table: str  # 表二, 表三, 表四 (the standard tables), or 表 for another table
+    row: tuple
+    col: tuple
+    value: str
+    start: int
+    end: int
+    value_start: int
+    value_end: int
+    page: int | None = None

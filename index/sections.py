@@ -16,6 +16,9 @@ _HEADINGS = [
     (5, re.compile(rf"^\s*[{_CN}]{{1,2}}是")),
 ]
 PREAMBLE = "报告开头"
+# A table row (一、本年新收… 21 0 0 0 0 0 21, or a |/tab-separated row) is never a heading,
+# though its label starts like one: the section stays the table's own heading.
+_TABLE_ROW = re.compile(r"\d+(?:\.\d+)?[ \u3000]+\d+(?:\.\d+)?\s*$|^\s*\||\t")
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def parse_sections(text: str) -> list[Section]:
     cur_start, cur_path = 0, PREAMBLE
     pos = 0
     for line in text.split("\n"):
-        level = heading_level(line) if line.strip() else None
+        level = heading_level(line) if line.strip() and not _TABLE_ROW.search(line) else None
         if level is not None:
             if pos > cur_start:
                 sections.append(Section(cur_path, cur_start, pos))

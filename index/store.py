@@ -190,8 +190,21 @@ class ChunkStore:
                      [(doc, f["name"], str(f["value"]), f["start"], f["end"], f["quote"],
                        json.dumps(f.get("extra", {}), ensure_ascii=False)) for f in facts])
 
-    def facts(self) -> list[dict]:
-        rows = self._db.execute(f'SELECT doc, name, value, start, "end", quote, extra FROM facts WHERE 1{self._vis} ORDER BY doc, name')
+    def facts(self, names: tuple | list | None = None, doc: str | None = None, exclude: tuple | list = ()) -> list[dict]:
+        """Fact rows, all of them or those named ``names`` / of ``doc``, less the ``exclude`` names
+        (table cells are many: the engine reads them per report, not with the facts table)."""
+        where, args = "", []
+        if names is not None:
+            where += f" AND name IN ({','.join('?' for _ in names)})"
+            args += list(names)
+        if exclude:
+            where += f" AND name NOT IN ({','.join('?' for _ in exclude)})"
+            args += list(exclude)
+        if doc is not None:
+            where += " AND doc = ?"
+            args.append(doc)
+        rows = self._db.execute(f'SELECT doc, name, value, start, "end", quote, extra FROM facts WHERE 1{where}{self._vis} '
+                                'ORDER BY doc, name, rowid', args)
         return [{"doc": d, "name": n, "value": v, "start": s, "end": e, "quote": q,
                  "extra": json.loads(x or "{}")} for d, n, v, s, e, q, x in rows]
 

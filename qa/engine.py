@@ -14,6 +14,7 @@ from index.schema import Chunk, Hit
 from index.textutil import sentences
 from index.tokenize import tokenize
 from index.settings import Settings
+from index.tables import CELL_FACT, CHECK_FACT
 
 from . import extract as ex
 from . import followup
@@ -72,7 +73,7 @@ class Engine:
         self.index, self.embedder, self.settings = index, QueryVectors(embedder), settings
         self.docs = {d.doc: d for d in index.store.documents()}
         self.matcher = InstitutionMatcher([d.institution for d in self.docs.values()])
-        self.facts = index.store.facts()
+        self.facts = index.store.facts(exclude=(CELL_FACT, CHECK_FACT))  # cells: qa/tables.py, per report
         # An index version never changes, so these are read or computed once per document.
         self._institutions = sorted({d.institution for d in self.docs.values()})
         self._years = sorted({d.year for d in self.docs.values() if d.year})
@@ -287,6 +288,11 @@ class Engine:
         """The single-report reader: retrieve within ``docs``, extract a typed span, cite or abstain.
 
         This is the seam the cross-report planner calls once per report (``docs=[doc]``)."""
+        from .tables import answer_table  # a question naming a table row (and column) gets its cell
+
+        cell = answer_table(self, q_eff, p, docs)
+        if cell is not None:
+            return cell
         hits = self.retrieve(q_eff, docs)
         sents = self.candidate_sentences(p, docs, hits)
         p = ex.with_idf(p, sents)

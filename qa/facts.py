@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from index.schema import Chunk, Document
+from index.tables import TABLE_FIELDS
 from index.textutil import fold, sentences
 
 from . import extract as ex
@@ -25,6 +26,11 @@ MIN_SCORE = {"applications_received": 0.45, "applications_refused": 0.45, "publi
 FACT_LABELS = {"applications_received": "收到申请", "applications_refused": "不予公开",
                "published_items": "主动公开信息", "complaints": "举报/复议/诉讼", "phone": "联系电话",
                "email": "电子邮箱", "period": "统计期限", "office": "负责部门"}
+# The government tables' fields (表三 by outcome and reason, headline 表二/表四 figures, the
+# arithmetic check), stored at ingest by index/tables.py; the compare view shows a few by default.
+FACT_LABELS.update(TABLE_FIELDS)
+DEFAULT_FACTS = [*list(FACT_LABELS)[:8], "t3_new", "t3_granted", "t3_refused", "t3_unable", "t3_total",
+                 "t3_carry_next", "t4_review_total", "t4_litigation_total", "table_arithmetic"]
 
 # Rows of the standard government table 收到和处理政府信息公开申请情况 (总计 is the last number).
 _GOV_ROWS = {

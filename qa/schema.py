@@ -16,6 +16,7 @@ class Citation:
     end: int
     page: int | None
     quote: str
+    cell: tuple | None = None  # a table cell's number, [start, end) inside the cited row
 
 
 @dataclass(frozen=True)

@@ -160,11 +160,24 @@ def cmd_facts(args, settings: Settings) -> int:
     from index import repository as repo
     import csv
 
+    from qa.facts import FACT_LABELS
+    from index.tables import CELL_FACT, CHECK_FACT
+
     index = repo.load(settings.index_dir)
     docs = {d.doc: d for d in index.store.documents()}
-    rows = [{"doc": f["doc"], "institution": docs[f["doc"]].institution, "year": docs[f["doc"]].year,
-             "fact": f["name"], "value": f["value"], "start": f["start"], "end": f["end"], "quote": f["quote"]}
-            for f in index.store.facts() if f["doc"] in docs]
+    # table cells and checks are many rows per report: only with --cells
+    facts = index.store.facts(exclude=() if args.cells else (CELL_FACT, CHECK_FACT))
+    rows = []
+    for f in facts:
+        if f["doc"] not in docs:
+            continue
+        x = f.get("extra") or {}
+        rows.append({"doc": f["doc"], "institution": docs[f["doc"]].institution, "year": docs[f["doc"]].year,
+                     "fact": f["name"], "value": f["value"], "start": f["start"], "end": f["end"],
+                     "quote": f["quote"], "label": FACT_LABELS.get(f["name"], x.get("rule", "")),
+                     "table": x.get("table", ""), "row": " / ".join(x.get("row", [])),
+                     "col": " / ".join(x.get("col", [])),
+                     "check": x.get("check", "") or (f["value"] if f["name"] == CHECK_FACT else "")})
     if args.csv:
         from ui.render import csv_cell  # the same neutralising as the API's CSV
 
@@ -307,6 +320,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("facts", help="export the per-report facts table")
     common(sp)
     sp.add_argument("--csv", action="store_true")
+    sp.add_argument("--cells", action="store_true",
+                    help="also every table cell (table, row and column label paths) and arithmetic check")
     sp.set_defaults(fn=cmd_facts)
 
     sp = sub.add_parser("ask", help="ask a question (or a batch)")

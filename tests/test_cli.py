@@ -42,7 +42,8 @@ def test_ingest_docs_ask_facts(tmp_path, capsys):
     import csv
     import io
     rows = list(csv.reader(io.StringIO(csv_out)))
-    assert rows[0] == ["doc", "institution", "year", "fact", "value", "start", "end", "quote"]
+    assert rows[0] == ["doc", "institution", "year", "fact", "value", "start", "end", "quote",
+                       "label", "table", "row", "col", "check"]
     assert ["demo01_dongjiang_ligong.txt", "东江理工大学", "2022-2023", "applications_received", "5"] in [
         r[:5] for r in rows[1:]]
 

@@ -275,7 +275,7 @@ def add_routes(app: FastAPI, svc: Service) -> None:
         return upload_response(rows)
     @app.get("/doc/{doc}", response_class=HTMLResponse, tags=["pages"],
              summary="The whole cleaned document as escaped HTML, [start, end) highlighted")
-    def doc_page(doc: str, start: int | None = None, end: int | None = None):
+    def doc_page(doc: str, start: int | None = None, end: int | None = None, cell: int | None = None):
         eng = engine()
         d = eng.docs.get(doc)
         if d is None:
@@ -285,7 +285,9 @@ def add_routes(app: FastAPI, svc: Service) -> None:
             return error(400, "give both start and end, or neither", "InvalidRange")
         if start is not None and not (0 <= start <= end <= len(text)):
             return error(400, f"range {start}-{end} is outside the document (0-{len(text)})", "InvalidRange")
-        page = render.doc_page_html(d.doc, d.institution, d.year, text, start, end)
+        from qa.tables import cells_of
+
+        page = render.doc_page_html(d.doc, d.institution, d.year, text, start, end, cells_of(eng, d.doc), cell)
         return HTMLResponse(page, headers=DOC_HEADERS)
 
     @app.get("/api/health", tags=["api"], summary="Liveness and index size")

@@ -18,7 +18,8 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
 
 from index import repository as repo  # noqa: E402
 from index.errors import ReportQAError  # noqa: E402
-from qa.facts import FACT_LABELS  # noqa: E402
+from qa.facts import DEFAULT_FACTS, FACT_LABELS  # noqa: E402
+from qa.tables import cells_of  # noqa: E402
 from qa.schema import Citation  # noqa: E402
 from qa.service import Service  # noqa: E402
 from index.settings import Settings  # noqa: E402
@@ -206,7 +207,7 @@ def build_app(svc: Service):
         eng = _engine(svc)
         if eng is None or c.doc not in eng.docs:
             return '<div class="rq-hint">这份报告已不在索引中。</div>'
-        return render.source_html(eng.text(c.doc), c, section_span(eng, c))
+        return render.source_html(eng.text(c.doc), c, section_span(eng, c), cells=cells_of(eng, c.doc))
 
     def clear():
         return [], "", gr.update(choices=[], value=None), {}, SOURCE_HINT
@@ -235,7 +236,7 @@ def build_app(svc: Service):
                         rejected.append(("", str(exc)))
         insts, years = filter_choices(svc)
         return (upload_lines(results, rejected), docs_table(svc), gr.update(choices=insts),
-                gr.update(choices=years)) + compare_outputs(list(FACT_LABELS), "applications_received")
+                gr.update(choices=years)) + compare_outputs(DEFAULT_FACTS, "applications_received")
 
     # --------------------------------------------------------------- compare
     def compare_outputs(names, metric):
@@ -361,7 +362,7 @@ def build_app(svc: Service):
                                      placeholder="逐校提问，例如：信息公开的联系电话是多少？（留空显示事实表）")
                 cmp_btn = gr.Button("逐校回答", variant="primary", elem_id="rq-compare-ask", scale=1, min_width=80)
             with gr.Row():
-                fact_pick = gr.CheckboxGroup(choices=fact_choices, value=list(FACT_LABELS), label="显示的事实",
+                fact_pick = gr.CheckboxGroup(choices=fact_choices, value=DEFAULT_FACTS, label="显示的事实",
                                              elem_id="rq-fact-filter", scale=4)
                 download = gr.DownloadButton("下载 CSV", elem_id="rq-facts-csv", scale=1)
             with gr.Row(equal_height=False):
