@@ -60,3 +60,7 @@ class ModelNotFound(ReportQAError):
 
 class UnknownDocument(ReportQAError):
     pass
+
+
+class MissingDependency(ReportQAError):
+    """An optional dependency (an extra, e.g. ``reportqa[milvus]``) is not installed."""
