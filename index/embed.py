@@ -245,13 +245,15 @@ def resolve_kind(embedder: str, model: str, built_with: str | None = None) -> st
 
 
 def load_embedder(model: str, batch_size: int | None = None, embedder: str = "st",
-                  cache_dir: Path | None = None, built_with: str | None = None) -> Embedder:
+                  cache_dir: Path | None = None, built_with: str | None = None,
+                  fallback_dir: Path | None = None) -> Embedder:
     """The embedder named by settings: "hash" for the test embedder, else a local model run by
     sentence-transformers (``embedder="st"``) or ONNX Runtime ("onnx", "onnx-fp32", "onnx-int8";
     "auto": see ``resolve_kind``, with ``built_with`` the kind recorded by an existing index).
 
     ``batch_size=None`` lets the embedder pick: 256 on CUDA, 16 on the CPU. ``cache_dir``: where
-    the ONNX export is kept (default beside the venv, ``onnx_embed.default_cache_dir``).
+    the ONNX export is kept (default beside the venv, ``onnx_embed.default_cache_dir``);
+    ``fallback_dir`` (e.g. the index's model folder) when that cannot be written.
     """
     kind = resolve_kind(embedder, model, built_with)
     if kind == "hash":
@@ -259,5 +261,6 @@ def load_embedder(model: str, batch_size: int | None = None, embedder: str = "st
     if kind.startswith("onnx-"):
         from .onnx_embed import OnnxEmbedder  # imports onnxruntime only when asked for
 
-        return OnnxEmbedder(model, variant=kind.removeprefix("onnx-"), batch_size=batch_size, cache_dir=cache_dir)
+        return OnnxEmbedder(model, variant=kind.removeprefix("onnx-"), batch_size=batch_size,
+                            cache_dir=cache_dir, fallback_dir=fallback_dir)
     return SentenceTransformerEmbedder(model, batch_size=batch_size)

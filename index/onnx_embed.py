@@ -152,13 +152,26 @@ def export(model_path: Path, out: Path) -> Path:
     return out
 
 
-def ensure_exported(model: str = BUNDLED, cache_dir: Path | None = None) -> Path:
-    """The export folder for ``model``, exporting it first when it is not cached yet."""
+def ensure_exported(model: str = BUNDLED, cache_dir: Path | None = None,
+                    fallback_dir: Path | None = None) -> Path:
+    """The export folder for ``model``, exporting it first when it is not cached yet.
+
+    It is looked for in ``cache_dir`` (default beside the venv) and then ``fallback_dir`` (the
+    index's model folder); a new export goes to the first, or to the second when the first
+    cannot be written (a read-only venv).
+    """
     path = resolve_model_path(model)
-    out = export_dir(path, cache_dir or default_cache_dir())
-    if (out / "meta.json").exists():
-        return out
-    return export(path, out)
+    dirs = [cache_dir or default_cache_dir()] + ([fallback_dir] if fallback_dir else [])
+    for d in dirs:
+        out = export_dir(path, d)
+        if (out / "meta.json").exists():
+            return out
+    try:
+        return export(path, export_dir(path, dirs[0]))
+    except PermissionError:
+        if len(dirs) == 1:
+            raise
+        return export(path, export_dir(path, dirs[1]))
 
 
 class OnnxEmbedder:
@@ -170,12 +183,12 @@ class OnnxEmbedder:
     """
 
     def __init__(self, model: str = BUNDLED, variant: str = "int8", batch_size: int | None = None,
-                 cache_dir: Path | None = None, threads: int | None = None):
+                 cache_dir: Path | None = None, threads: int | None = None, fallback_dir: Path | None = None):
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
         ort = _require("onnxruntime", "onnx")
         tokenizers = _require("tokenizers", "onnx")
-        folder = ensure_exported(model, cache_dir)
+        folder = ensure_exported(model, cache_dir, fallback_dir)
         meta = json.loads((folder / "meta.json").read_text())
         self.name = model
         self.kind = f"onnx-{variant}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 
 from index import repository as repo
-from index.embed import Embedder, load_embedder
+from index.embed import Embedder, embedder_kind, load_embedder, resolve_kind
 from index.ingest import Ingester, IngestOptions
 from index.repository import Index
 from index.settings import Settings
@@ -42,7 +42,11 @@ class Service:
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use (so a mismatched index fails fast)."""
         if self._embedder is None:
-            self._embedder = load_embedder(self.settings.model, self.settings.batch_size)
+            s = self.settings
+            # "auto" follows the embedder recorded by the live index, so an existing index keeps answering
+            self._embedder = load_embedder(s.model, s.batch_size, s.embedder,
+                                           built_with=repo.built_with(s.index_dir),
+                                           fallback_dir=s.index_dir / "models")
         return self._embedder
 
     def engine(self) -> Engine:
@@ -51,12 +55,19 @@ class Service:
         with self._lock:
             if self._engine is None or live != self._version:
                 # the manifest's model is checked before the model itself is loaded
+                want = self.settings.embedder
                 index: Index = repo.load(self.settings.index_dir, self.settings.model,
-                                         backend=self.settings.backend, milvus_uri=self.settings.milvus_uri)
+                                         backend=self.settings.backend, milvus_uri=self.settings.milvus_uri,
+                                         embedder=None if want == "auto" else resolve_kind(want, self.settings.model))
                 if index.manifest.dim != self.embedder.dim:
                     index.close()
                     raise repo.IndexMismatch(f"index vectors have dimension {index.manifest.dim}, the model "
                                              f"gives {self.embedder.dim}; {repo.FIX}")
+                if index.manifest.embedder != embedder_kind(self.embedder):  # e.g. rebuilt by another process
+                    kind = embedder_kind(self.embedder)
+                    index.close()
+                    raise repo.IndexMismatch(f"index was built with the {index.manifest.embedder} embedder but "
+                                             f"{kind} is loaded; {repo.FIX} or restart")
                 self._engine = Engine(index, self.embedder, self.settings)
                 self._version = index.version
             return self._engine
