@@ -29,7 +29,8 @@ from typing import Sequence
 import numpy as np
 
 from .embed import BUNDLED, resolve_model_path
-from .errors import MissingDependency, ModelNotFound
+from .errors import ModelNotFound
+from .extras import require
 
 VARIANTS = ("fp32", "int8")
 # Bump when the exported files change shape or meaning: old caches are then exported again.
@@ -57,14 +58,9 @@ def export_dir(model_path: Path, cache_dir: Path) -> Path:
     return cache_dir / f"{model_path.name}-{fingerprint(model_path)}"
 
 
-def _require(module: str, extra: str):
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingDependency(f"the ONNX embedder needs {module!r}: install it with "
-                                f"`pip install 'reportqa[{extra}]'` (or choose --embedder st)") from exc
+def _require(module: str):
+    # declared dependencies of reportqa; missing only in a partial install
+    return require(module, "onnxruntime onnx tokenizers", "the ONNX embedder (--embedder onnx)")
 
 
 def export(model_path: Path, out: Path) -> Path:
@@ -74,8 +70,8 @@ def export(model_path: Path, out: Path) -> Path:
     Atomic: the files are written to a temporary sibling folder that is renamed to ``out``;
     when another process got there first, its export is kept and ours dropped.
     """
-    onnx = _require("onnx", "onnx")
-    ort = _require("onnxruntime", "onnx")
+    onnx = _require("onnx")
+    ort = _require("onnxruntime")
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
@@ -186,8 +182,8 @@ class OnnxEmbedder:
                  cache_dir: Path | None = None, threads: int | None = None, fallback_dir: Path | None = None):
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
-        ort = _require("onnxruntime", "onnx")
-        tokenizers = _require("tokenizers", "onnx")
+        ort = _require("onnxruntime")
+        tokenizers = _require("tokenizers")
         folder = ensure_exported(model, cache_dir, fallback_dir)
         meta = json.loads((folder / "meta.json").read_text())
         self.name = model
@@ -239,3 +235,20 @@ class OnnxEmbedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         out /= np.maximum(norms, 1e-12)
         return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m index.onnx_embed [MODEL] [--cache DIR]``: export now (``make setup`` runs it, with
+    HF_HUB_OFFLINE=1; the model is loaded from its local folder in any case)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Export a local sentence-transformers model to ONNX (fp32 + int8).")
+    ap.add_argument("model", nargs="?", default=BUNDLED)
+    ap.add_argument("--cache", type=Path, help=f"cache folder (default {default_cache_dir()})")
+    args = ap.parse_args(argv)
+    print(ensure_exported(args.model, args.cache))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -155,13 +155,28 @@ def test_cli_mismatch_exits_1_naming_rebuild(tmp_path, capsys, monkeypatch):
     assert "reportqa ingest --rebuild --embedder st" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("module,extra", [("onnxruntime", "onnx"), ("tokenizers", "onnx")])
-def test_missing_onnx_dependency_is_a_typed_error_naming_the_extra(module, extra, monkeypatch):
+@pytest.mark.parametrize("module", ["onnxruntime", "tokenizers"])
+def test_missing_onnx_dependency_is_a_typed_error(module, monkeypatch):
     from index import onnx_embed
 
     monkeypatch.setitem(sys.modules, module, None)  # import of a None entry raises ImportError
-    with pytest.raises(MissingDependency, match=rf"pip install 'reportqa\[{extra}\]'"):
+    with pytest.raises(MissingDependency, match=rf"the ONNX embedder \(--embedder onnx\) needs the Python "
+                                                rf"package '{module}', which is not installed: run "
+                                                rf"`pip install onnxruntime onnx tokenizers`"):
         onnx_embed.OnnxEmbedder("m3e-small")
+
+
+@pytest.mark.parametrize("module,call", [
+    ("pymilvus", lambda tmp: __import__("index.milvus", fromlist=["client"]).client(str(tmp / "m.db"))),
+    ("milvus_lite", lambda tmp: __import__("index.milvus", fromlist=["client"]).client(str(tmp / "m2.db"))),
+    ("matplotlib", lambda tmp: __import__("eval.run", fromlist=["_chart"])._chart(tmp / "c.png", {"by_type": {}}, None)),
+])
+def test_missing_extra_is_a_typed_error_naming_it(module, call, tmp_path, monkeypatch):
+    extra = "plot" if module == "matplotlib" else "milvus"
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(MissingDependency, match=rf"needs the Python package '{module}', which is not installed: "
+                                                rf"run `pip install 'reportqa\[{extra}\]'`"):
+        call(tmp_path)
 
 
 def test_cached_export_in_the_fallback_folder_is_used(tmp_path):
