@@ -72,6 +72,18 @@ class Service:
                 self._version = index.version
             return self._engine
 
+    def status(self) -> dict:
+        """Never waits for the model: documents in the live index (from its manifest, 0 without an
+        index) and whether the model is loaded (``ready``)."""
+        docs = 0
+        live = repo.current_version(self.settings.index_dir)
+        if live is not None:
+            try:
+                docs = repo.read_manifest(self.settings.index_dir / "versions" / live).docs
+            except repo.IndexCorrupt:
+                docs = 0  # loading reports the damage with its fix
+        return {"documents": docs, "ready": self._engine is not None and self._embedder is not None}
+
     def ask(self, question: str, history=None, filters=None):
         return self.engine().ask(question, history=history, filters=filters)
 

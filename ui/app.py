@@ -8,6 +8,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -343,13 +344,21 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
     if host not in LOOPBACK and not auth and not no_auth:
         raise ReportQAError(f"--host {host} exposes the server: set REPORTQA_AUTH=user:pass or --auth, "
                             f"or pass --no-auth explicitly")
-    parse_auth(auth)  # fail early on a malformed value
+    from .startup import LazyApp, warm
+
+    creds = parse_auth(auth)
     svc = Service(settings)
     if demo and not repo.exists(settings.index_dir):
         results = svc.ingest([DEMO_CORPUS])
         print(f"demo corpus: {sum(r.status == 'ok' for r in results)} reports ingested into {settings.index_dir}",
               file=sys.stderr)
-    app = create_app(svc, auth)
+    # The port opens at once: health answers from the manifest while the UI is built (Gradio's import
+    # takes seconds) and the model loads, each in a thread; other requests wait for them.
+    threading.Thread(target=warm, args=(svc,), name="reportqa-warm", daemon=True).start()
+    app = LazyApp(lambda: create_app(svc), svc)
+    app.start()
+    if creds:
+        app = BasicAuth(app, creds=creds)
     shown = f"[{host}]" if ":" in host else host
     print(f"ReportQA on http://{shown}:{port}/  (API: /api/ask, /api/docs, /api/facts, /api/ingest; "
           f"schema: /openapi.json){'  auth: on' if auth else ''}", file=sys.stderr, flush=True)
