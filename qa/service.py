@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from index import repository as repo
 from index.embed import Embedder, embedder_kind, load_embedder, resolve_kind
-from index.ingest import Ingester, IngestOptions
 from index.repository import Index
 from index.settings import Settings
 
 from .engine import Engine
 from .facts import extract_facts
 
+if TYPE_CHECKING:  # index.ingest (text splitters, readers) is imported only by ingesting commands
+    from index.ingest import Ingester, IngestOptions
 
-def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestOptions:
+
+def ingest_options(settings: Settings, overrides: dict | None = None) -> "IngestOptions":
+    """Ingest options from settings (``overrides``: doc name -> institution/year/period)."""
+    from index.ingest import IngestOptions
+
     return IngestOptions(model=settings.model, chunk_size=settings.chunk_size,
                          chunk_overlap=settings.chunk_overlap, max_file_bytes=settings.max_file_bytes,
                          max_text_chars=settings.max_text_chars, commit_every=settings.commit_every,
@@ -22,8 +28,10 @@ def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestO
                          workers=settings.workers)
 
 
-def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> Ingester:
+def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> "Ingester":
     """An ingester that also extracts the facts table."""
+    from index.ingest import Ingester
+
     return Ingester(settings.index_dir, embedder, ingest_options(settings, overrides),
                     enrich=extract_facts, progress=progress)
 
