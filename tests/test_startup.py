@@ -96,6 +96,35 @@ def test_health_answers_before_the_app_is_built_and_requests_wait(tmp_path):
     asyncio.run(scenario())
 
 
+def test_api_answers_from_the_early_app_while_the_ui_is_built(tmp_path):
+    from ui.api import add_routes
+
+    svc = _service(tmp_path)
+    early = FastAPI()
+    add_routes(early, svc)
+    gate = threading.Event()
+
+    def build():
+        gate.wait()
+        return _inner([])
+
+    app = LazyApp(build, svc, early)
+
+    async def scenario():
+        status, body = await _call(app, "/api/health")
+        assert (status, json.loads(body)) == (200, {"status": "ok", "documents": 1, "ready": False})
+        status, body = await _call(app, "/api/docs")  # the real route: loads the index, not the UI
+        assert status == 200 and json.loads(body)[0]["institution"] == "青岚师范学院"
+        page = asyncio.create_task(_call(app, "/"))
+        await asyncio.sleep(0.05)
+        assert not page.done()  # the page waits for the UI
+        gate.set()
+        assert (await page)[0] == 404  # the stand-in app has no page; the real one serves Gradio
+        assert await _call(app, "/api/docs") == (200, b'{"docs":1}')  # now the full app answers
+
+    asyncio.run(scenario())
+
+
 def test_build_without_lifespan_happens_on_first_request(tmp_path):
     events = []
     app = LazyApp(lambda: _inner(events), _service(tmp_path))

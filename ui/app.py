@@ -344,6 +344,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
     if host not in LOOPBACK and not auth and not no_auth:
         raise ReportQAError(f"--host {host} exposes the server: set REPORTQA_AUTH=user:pass or --auth, "
                             f"or pass --no-auth explicitly")
+    from fastapi import FastAPI
+
     from .startup import LazyApp, warm
 
     creds = parse_auth(auth)
@@ -355,7 +357,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
     # The port opens at once: health answers from the manifest while the UI is built (Gradio's import
     # takes seconds) and the model loads, each in a thread; other requests wait for them.
     threading.Thread(target=warm, args=(svc,), name="reportqa-warm", daemon=True).start()
-    app = LazyApp(lambda: create_app(svc), svc)
+    early = FastAPI(title="ReportQA", docs_url=None, redoc_url=None, openapi_url=None)
+    add_routes(early, svc)  # /api/* and /doc/* answer while Gradio is imported
+    app = LazyApp(lambda: create_app(svc), svc, early)
     app.start()
     if creds:
         app = BasicAuth(app, creds=creds)

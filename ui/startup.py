@@ -1,9 +1,10 @@
 """Serving at once: the port opens before Gradio is imported and before the model is loaded.
 
-``LazyApp`` is the ASGI app uvicorn runs. It answers ``/api/health`` from the first moment (from
-the index manifest, without the model) while a thread builds the full app (FastAPI routes plus the
-Gradio UI, whose import alone takes seconds); any other request waits for that app rather than
-failing, then goes to it. ``warm`` loads the index and the model in another thread, so that the
+``LazyApp`` is the ASGI app uvicorn runs. While a thread builds the full app (FastAPI routes plus
+the Gradio UI, whose import alone takes seconds), ``/api/*`` and ``/doc/*`` go to an API-only app
+made at once (``/api/health`` answers from the index manifest, without the model); any other
+request (the page) waits for the full app rather than failing, then goes to it, as does everything
+once it is ready. ``warm`` loads the index and the model in another thread, so that the
 first question usually finds them ready; if it comes sooner it waits on the service's lock.
 """
 from __future__ import annotations
@@ -18,6 +19,8 @@ from index.errors import ReportQAError
 from qa.service import Service
 
 HEALTH = "/api/health"
+# Served by the API-only app until the full one is ready (the same routes: ui.api.add_routes).
+EARLY_PREFIXES = ("/api/", "/doc/")
 
 
 def warm(svc: Service) -> None:
@@ -32,13 +35,14 @@ def warm(svc: Service) -> None:
 class LazyApp:
     """An ASGI app that serves health at once and everything else once ``build()`` has made the app.
 
-    ``build`` runs in a thread started by ``start``; the built app's lifespan (Gradio's queue is
+    ``early``: an ASGI app for ``EARLY_PREFIXES`` meanwhile (without one, only health is answered
+    early, by this class). ``build`` runs in a thread started by ``start``; the built app's lifespan (Gradio's queue is
     started there) is run by this one when it is ready. A build failure is printed and every
     waiting or later request gets a 503 naming it.
     """
 
-    def __init__(self, build: Callable[[], object], svc: Service):
-        self._build, self._svc = build, svc
+    def __init__(self, build: Callable[[], object], svc: Service, early=None):
+        self._build, self._svc, self._early = build, svc, early
         self._app = None
         self._error: BaseException | None = None
         self._built = threading.Event()
@@ -108,7 +112,10 @@ class LazyApp:
         if scope["type"] == "lifespan":
             return await self._lifespan(receive, send)
         live = self._live is not None and self._live.is_set()
-        if not live and scope["type"] == "http" and scope.get("path") == HEALTH:
+        path = scope.get("path") or ""
+        if not live and self._early is not None and scope["type"] == "http" and path.startswith(EARLY_PREFIXES):
+            return await self._early(scope, receive, send)
+        if not live and scope["type"] == "http" and path == HEALTH:
             body = json.dumps(self.health()).encode()
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"),
