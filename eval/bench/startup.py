@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     for e in args.embedders:
         idx = args.out / f"index-{e}-{args.n}"
         if not (idx / "CURRENT").exists():
-            subprocess.run(cli("ingest", str(corpus), "--index", str(idx), "--embedder", e), env=ENV, cwd=ROOT,
+            reports = [str(p) for p in sorted(corpus.glob("*.txt"))]  # not qa.jsonl
+            subprocess.run(cli("ingest", *reports, "--index", str(idx), "--embedder", e), env=ENV, cwd=ROOT,
                            check=True, stdout=subprocess.DEVNULL)
         indexes[e] = idx
     runs: dict[str, list[dict]] = {e: [] for e in args.embedders}
