@@ -135,6 +135,7 @@ def export(model_path: Path, out: Path) -> Path:
         meta = {"source": str(model_path), "fingerprint": fingerprint(model_path), "pooling": mode,
                 "dim": int((getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()), "max_seq_length": int(st.max_seq_length),
                 "do_lower_case": bool(getattr(transformer, "do_lower_case", False)),
+                "pad_token": transformer.tokenizer.pad_token, "pad_id": transformer.tokenizer.pad_token_id,
                 "onnxruntime": ort.__version__, "export_version": EXPORT_VERSION}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; the cache is shared by the venv's users
@@ -199,8 +200,11 @@ class OnnxEmbedder:
         # The same truncation and padding as sentence-transformers: cut at max_seq_length, pad
         # each batch to its longest row.
         tok.enable_truncation(max_length=int(meta["max_seq_length"]))
-        pad_id = tok.token_to_id("[PAD]")
-        tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
+        pad = meta.get("pad_token") or "[PAD]"
+        pad_id = meta.get("pad_id")
+        if pad_id is None:
+            pad_id = tok.token_to_id(pad) or 0
+        tok.enable_padding(pad_id=int(pad_id), pad_token=pad)
         self._tok = tok
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
