@@ -156,7 +156,9 @@ def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], do
 
 
 def _chart(path: Path, ours: dict, base: dict | None) -> None:
-    import matplotlib
+    from index.extras import require
+
+    matplotlib = require("matplotlib", "'reportqa[plot]'", "the accuracy chart of `reportqa eval`")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

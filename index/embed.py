@@ -21,6 +21,9 @@ class Embedder(Protocol):
 
     name: str
     dim: int
+    # What computes the vectors ("st", "onnx-fp32", "onnx-int8", "hash"), recorded in the index
+    # manifest: an index answers only with the kind that built it. Optional: absent means "st".
+    # kind: str
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -75,6 +78,7 @@ class SentenceTransformerEmbedder:
 
         path = resolve_model_path(model)
         self.name = model
+        self.kind = "st"
         # A GPU is used when one is present (in fp16, where it is much faster); else the CPU.
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self._cuda = self.device.startswith("cuda")
@@ -184,6 +188,7 @@ class HashEmbedder:
 
     def __init__(self, dim: int = 256):
         self.name = "hash"
+        self.kind = "hash"
         self.dim = dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -202,11 +207,60 @@ class HashEmbedder:
         return out
 
 
-def load_embedder(model: str, batch_size: int | None = None) -> Embedder:
-    """The embedder named by settings: "hash" for the test embedder, else a local ST model.
+# --embedder choices. "onnx" is the CPU default variant; "auto" follows the index (see resolve_kind).
+EMBEDDERS = ("auto", "st", "onnx", "onnx-fp32", "onnx-int8")
+# The ONNX variant "onnx" and "auto" pick: chosen by answer accuracy per second (docs/benchmarks.md).
+ONNX_DEFAULT = "onnx-int8"
 
-    ``batch_size=None`` lets the model pick: 256 on CUDA, 16 on the CPU.
+
+def embedder_kind(embedder) -> str:
+    """The kind an embedder records in the manifest; embedders without one are sentence-transformers."""
+    return getattr(embedder, "kind", "st")
+
+
+def gpu_present() -> bool:
+    """Whether an NVIDIA GPU is visible, checked without importing torch (which takes seconds)."""
+    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidia0").exists()
+
+
+def resolve_kind(embedder: str, model: str, built_with: str | None = None) -> str:
+    """The concrete embedder kind for a setting: "st", "onnx-fp32", "onnx-int8" or "hash".
+
+    ``model == "hash"`` is always the hash embedder. "onnx" is ``ONNX_DEFAULT``. "auto" is the kind
+    that built the index (``built_with``) when there is one, so an existing index keeps answering;
+    for a new index, ONNX on a CPU with the bundled model, and sentence-transformers on a GPU (its
+    fp16 path) or for another model (whose pooling the ONNX export may not support).
     """
     if model == "hash":
+        return "hash"
+    if embedder not in EMBEDDERS:
+        raise ValueError(f"embedder must be one of {', '.join(EMBEDDERS)}, not {embedder!r}")
+    if embedder == "onnx":
+        return ONNX_DEFAULT
+    if embedder != "auto":
+        return embedder
+    if built_with and built_with != "hash":
+        return built_with
+    return ONNX_DEFAULT if model == BUNDLED and not gpu_present() else "st"
+
+
+def load_embedder(model: str, batch_size: int | None = None, embedder: str = "st",
+                  cache_dir: Path | None = None, built_with: str | None = None,
+                  fallback_dir: Path | None = None) -> Embedder:
+    """The embedder named by settings: "hash" for the test embedder, else a local model run by
+    sentence-transformers (``embedder="st"``) or ONNX Runtime ("onnx", "onnx-fp32", "onnx-int8";
+    "auto": see ``resolve_kind``, with ``built_with`` the kind recorded by an existing index).
+
+    ``batch_size=None`` lets the embedder pick: 256 on CUDA, 16 on the CPU. ``cache_dir``: where
+    the ONNX export is kept (default beside the venv, ``onnx_embed.default_cache_dir``);
+    ``fallback_dir`` (e.g. the index's model folder) when that cannot be written.
+    """
+    kind = resolve_kind(embedder, model, built_with)
+    if kind == "hash":
         return HashEmbedder()
+    if kind.startswith("onnx-"):
+        from .onnx_embed import OnnxEmbedder  # imports onnxruntime only when asked for
+
+        return OnnxEmbedder(model, variant=kind.removeprefix("onnx-"), batch_size=batch_size,
+                            cache_dir=cache_dir, fallback_dir=fallback_dir)
     return SentenceTransformerEmbedder(model, batch_size=batch_size)

@@ -64,3 +64,7 @@ class UnknownDocument(ReportQAError):
 
 class InvalidCorrection(ReportQAError):
     """A person's correction of a report's institution or year is empty or malformed."""
+
+
+class MissingDependency(ReportQAError):
+    """An optional dependency (an extra, e.g. ``reportqa[milvus]``) is not installed."""

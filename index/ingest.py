@@ -22,7 +22,7 @@ import numpy as np
 from . import repository as repo
 from .chunking import chunk_sections
 from .clean import clean_segments, page_at
-from .embed import Embedder
+from .embed import Embedder, embedder_kind
 from .errors import IndexError_, InputFileError, InvalidCorrection, UnknownDocument
 from .keyword import KeywordIndex
 from .metadata import detect
@@ -372,7 +372,8 @@ class Ingester:
             return repo.load(self.root, None if rebuild else self.opts.model,
                              None if rebuild else self.embedder.dim,
                              None if rebuild else self.opts.backend, count_rows=False,
-                             milvus_uri="" if rebuild else self.opts.milvus_uri)
+                             milvus_uri="" if rebuild else self.opts.milvus_uri,
+                             embedder=None if rebuild else embedder_kind(self.embedder))
         except IndexError_:
             if rebuild:
                 return None  # a damaged index is replaced whole by a rebuild
@@ -522,7 +523,7 @@ class Ingester:
         keyword = KeywordIndex.build(ids, toks)
         ndocs, nchunks = store.counts()
         store.close()
-        manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
+        manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim, embedder=embedder_kind(self.embedder),
                                  chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
                                  docs=ndocs, chunks=nchunks, created=time.time())
         repo.write_version(vdir, manifest, vectors, keyword)
@@ -561,7 +562,7 @@ class Ingester:
             coll.insert([_row(c, v, target.seq) for c, v in zip(part, vecs)])
         ndocs, nchunks = counts
         store.close()
-        manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim,
+        manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim, embedder=embedder_kind(self.embedder),
                                  chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
                                  docs=ndocs, chunks=nchunks, created=time.time(), backend="milvus",
                                  milvus_uri=milvus.stored_uri(self.root, target.uri),

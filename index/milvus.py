@@ -35,6 +35,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .errors import IndexCorrupt
+from .extras import require
 from .tokenize import STOPWORDS
 
 PAGE = 1000  # rows per insert / get page: memory stays bounded whatever the collection size
@@ -69,13 +70,18 @@ def stored_uri(root: Path, uri: str) -> str:
         return str(p.resolve())
 
 
+def _pymilvus():
+    # the Milvus backend is an extra: without it, a typed error names what to install
+    return require("pymilvus", "'reportqa[milvus]'", "the Milvus backend (--backend milvus)")
+
+
 def client(uri: str):
     """One MilvusClient per URI and process (milvus-lite allows one opener of a file)."""
     c = _clients.get(uri)
     if c is None:
-        from pymilvus import MilvusClient
-
+        MilvusClient = _pymilvus().MilvusClient
         if "://" not in uri:
+            require("milvus_lite", "'reportqa[milvus]'", "a milvus-lite file (--milvus-uri FILE)")
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
         logging.getLogger("pymilvus").setLevel(logging.ERROR)
         c = _clients[uri] = MilvusClient(uri)
@@ -123,9 +129,9 @@ class MilvusCollection:
     # ------------------------------------------------------------------ create / open
     @classmethod
     def create(cls, uri: str, name: str, dim: int) -> "MilvusCollection":
+        c = client(uri)
         from pymilvus import DataType, Function, FunctionType
 
-        c = client(uri)
         if c.has_collection(name):
             c.drop_collection(name)
         s = c.create_schema(auto_id=False, enable_dynamic_field=False)

@@ -59,6 +59,9 @@ class Manifest:
     seq: int = 0  # Milvus: this version sees the collection's rows with born <= seq
     next_id: int = 0  # Milvus: the next free chunk id (ids are never reused within a collection)
     store: str = ""  # Milvus: the shared versioned store, relative to the index dir
+    # What computed the vectors: "st" (sentence-transformers), "onnx-fp32", "onnx-int8" or "hash".
+    # Manifests written before this field were all sentence-transformers (or hash, by model).
+    embedder: str = "st"
 
     def to_json(self) -> str:
         data = dict(self.__dict__)
@@ -100,6 +103,8 @@ def exists(root: Path) -> bool:
 def read_manifest(vdir: Path) -> Manifest:
     try:
         data = json.loads((vdir / "manifest.json").read_text())
+        if "embedder" not in data and data.get("model") == "hash":
+            data["embedder"] = "hash"
         return Manifest(**data)
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"index manifest is missing in {vdir}; {FIX}") from exc
@@ -119,9 +124,21 @@ def _open_parts(root: Path, vdir: Path, manifest: Manifest):
     return VectorIndex.load(vdir / "vectors.faiss"), KeywordIndex.load(vdir / "keyword")
 
 
+def built_with(root: Path) -> str | None:
+    """The embedder kind recorded by the live version's manifest; None when there is no readable index."""
+    name = current_version(root)
+    if name is None:
+        return None
+    try:
+        return read_manifest(_version_dir(root, name)).embedder
+    except IndexCorrupt:
+        return None  # load() reports the damage with its fix
+
+
 def load(root: Path, model: str | None = None, dim: int | None = None, backend: str | None = None,
-         count_rows: bool = True, milvus_uri: str = "") -> Index:
-    """Open the live version and check that its parts agree (and match ``model``/``dim``/``backend``).
+         count_rows: bool = True, milvus_uri: str = "", embedder: str | None = None) -> Index:
+    """Open the live version and check that its parts agree (and match ``model``/``dim``/``backend``
+    and the ``embedder`` kind, e.g. "onnx-int8": vectors from another embedder are not comparable).
 
     ``milvus_uri``, when given, must name the server or file the index lives in.
     ``count_rows=False`` skips counting a Milvus index's visible rows, a scan of the whole
@@ -141,6 +158,10 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
     if model is not None and manifest.model != model:
         raise IndexMismatch(f"index was built with model {manifest.model!r} but {model!r} is configured; "
                             f"{FIX} or choose --model {manifest.model}")
+    if embedder is not None and manifest.embedder != embedder:
+        raise IndexMismatch(f"index was built with the {manifest.embedder} embedder but {embedder} is configured; "
+                            f"rebuild it with `reportqa ingest --rebuild --embedder {embedder}` "
+                            f"or choose --embedder {manifest.embedder}")
     if dim is not None and manifest.dim != dim:
         raise IndexMismatch(f"index vectors have dimension {manifest.dim}, the model gives {dim}; {FIX}")
     if backend is not None and manifest.backend != backend:

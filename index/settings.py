@@ -13,6 +13,9 @@ class Settings:
 
     index_dir: Path = Path.home() / ".local" / "share" / "reportqa" / "index"
     model: str = DEFAULT_MODEL  # "m3e-small", a local sentence-transformers folder, or "hash" (tests)
+    # What runs the model: "auto" (the kind that built the index; for a new one ONNX int8 on a CPU,
+    # sentence-transformers on a GPU), "st", "onnx" (= onnx-int8), "onnx-fp32", "onnx-int8".
+    embedder: str = "auto"
     batch_size: int | None = None  # texts per forward pass; None: 256 on a GPU, 16 on the CPU
     chunk_size: int = 360
     chunk_overlap: int = 60

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from index import repository as repo
-from index.embed import Embedder, load_embedder
-from index.ingest import Ingester, IngestOptions
+from index.embed import Embedder, embedder_kind, load_embedder, resolve_kind
 from index.readers import ReadLimits
 from index.repository import Index
 from index.settings import Settings
@@ -14,8 +14,14 @@ from .engine import Engine
 from .errors import InvalidQuestion
 from .facts import extract_facts
 
+if TYPE_CHECKING:  # index.ingest (text splitters, readers) is imported only by ingesting commands
+    from index.ingest import Ingester, IngestOptions
 
-def ingest_options(settings: Settings, overrides: dict | None = None) -> IngestOptions:
+
+def ingest_options(settings: Settings, overrides: dict | None = None) -> "IngestOptions":
+    """Ingest options from settings (``overrides``: doc name -> institution/year/period)."""
+    from index.ingest import IngestOptions
+
     return IngestOptions(model=settings.model, chunk_size=settings.chunk_size,
                          chunk_overlap=settings.chunk_overlap, max_file_bytes=settings.max_file_bytes,
                          max_text_chars=settings.max_text_chars, commit_every=settings.commit_every,
@@ -41,8 +47,10 @@ def check_history(history, settings: Settings) -> None:
         raise InvalidQuestion(f"history has {chars:,} characters; the limit is {settings.max_history_chars:,}")
 
 
-def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> Ingester:
+def make_ingester(settings: Settings, embedder: Embedder, overrides: dict | None = None, progress=None) -> "Ingester":
     """An ingester that also extracts the facts table."""
+    from index.ingest import Ingester
+
     return Ingester(settings.index_dir, embedder, ingest_options(settings, overrides),
                     enrich=extract_facts, progress=progress)
 
@@ -61,7 +69,11 @@ class Service:
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use (so a mismatched index fails fast)."""
         if self._embedder is None:
-            self._embedder = load_embedder(self.settings.model, self.settings.batch_size)
+            s = self.settings
+            # "auto" follows the embedder recorded by the live index, so an existing index keeps answering
+            self._embedder = load_embedder(s.model, s.batch_size, s.embedder,
+                                           built_with=repo.built_with(s.index_dir),
+                                           fallback_dir=s.index_dir / "models")
         return self._embedder
 
     def engine(self) -> Engine:
@@ -70,15 +82,34 @@ class Service:
         with self._lock:
             if self._engine is None or live != self._version:
                 # the manifest's model is checked before the model itself is loaded
+                want = self.settings.embedder
                 index: Index = repo.load(self.settings.index_dir, self.settings.model,
-                                         backend=self.settings.backend, milvus_uri=self.settings.milvus_uri)
+                                         backend=self.settings.backend, milvus_uri=self.settings.milvus_uri,
+                                         embedder=None if want == "auto" else resolve_kind(want, self.settings.model))
                 if index.manifest.dim != self.embedder.dim:
                     index.close()
                     raise repo.IndexMismatch(f"index vectors have dimension {index.manifest.dim}, the model "
                                              f"gives {self.embedder.dim}; {repo.FIX}")
+                if index.manifest.embedder != embedder_kind(self.embedder):  # e.g. rebuilt by another process
+                    kind = embedder_kind(self.embedder)
+                    index.close()
+                    raise repo.IndexMismatch(f"index was built with the {index.manifest.embedder} embedder but "
+                                             f"{kind} is loaded; {repo.FIX} or restart")
                 self._engine = Engine(index, self.embedder, self.settings)
                 self._version = index.version
             return self._engine
+
+    def status(self) -> dict:
+        """Never waits for the model: documents in the live index (from its manifest, 0 without an
+        index) and whether the model is loaded (``ready``)."""
+        docs = 0
+        live = repo.current_version(self.settings.index_dir)
+        if live is not None:
+            try:
+                docs = repo.read_manifest(self.settings.index_dir / "versions" / live).docs
+            except repo.IndexCorrupt:
+                docs = 0  # loading reports the damage with its fix
+        return {"documents": docs, "ready": self._engine is not None and self._embedder is not None}
 
     def ask(self, question: str, history=None, filters=None):
         """Answer ``question``; ``history`` (earlier questions) is bounded by the Settings limits."""

@@ -48,6 +48,13 @@ def build_settings(args: argparse.Namespace) -> Settings:
         if backend not in ("faiss", "milvus"):
             raise SystemExit(f"reportqa: error: --backend must be faiss or milvus, not {backend!r}")
         kw["backend"] = backend
+    embedder = getattr(args, "embedder", None) or env.get("REPORTQA_EMBEDDER")
+    if embedder:
+        from index.embed import EMBEDDERS
+
+        if embedder not in EMBEDDERS:
+            raise SystemExit(f"reportqa: error: --embedder must be one of {', '.join(EMBEDDERS)}, not {embedder!r}")
+        kw["embedder"] = embedder
     milvus_uri = getattr(args, "milvus_uri", None) or env.get("REPORTQA_MILVUS_URI")
     if milvus_uri:
         kw["milvus_uri"] = milvus_uri
@@ -282,6 +289,10 @@ def make_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index", help="index directory (default: $REPORTQA_INDEX, else ~/.local/share/reportqa/index)")
         sp.add_argument("--model", help="embedding model: m3e-small (bundled) or a local sentence-transformers folder "
                                         "(default: $REPORTQA_MODEL, else m3e-small)")
+        sp.add_argument("--embedder", choices=["auto", "st", "onnx", "onnx-fp32", "onnx-int8"],
+                        help="what runs the model: onnx (ONNX Runtime, int8; no torch), onnx-fp32, st "
+                             "(sentence-transformers: the reference, and the GPU path), or auto: the one that "
+                             "built the index, else onnx on a CPU and st on a GPU (default: $REPORTQA_EMBEDDER, else auto)")
         sp.add_argument("--backend", choices=["faiss", "milvus"],
                         help="vector/keyword store: faiss (embedded, default) or milvus (default: $REPORTQA_BACKEND)")
         sp.add_argument("--milvus-uri", help="milvus-lite file or http://host:19530 "

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -407,6 +408,15 @@ def build_app(svc: Service):
     return app
 
 
+def protect(app, settings: Settings, creds, token: str, hosts) -> None:
+    """Basic auth (when ``creds``) inside the Guard (Host, Origin/Referer, write token, body sizes),
+    so that refusals happen before auth, parsing or Gradio see the request."""
+    if creds:
+        app.add_middleware(BasicAuth, creds=creds)
+    app.add_middleware(Guard, hosts=hosts, token=token, max_body=settings.max_request_bytes, creds=creds,
+                       max_upload=settings.max_upload_files * (settings.max_file_bytes + 64 * 1024))
+
+
 def create_app(service: Service, auth=None, token: str | None = None, hosts=None):
     """The FastAPI app: /api/*, /doc/*, /openapi.json and the Gradio UI at /.
 
@@ -433,12 +443,7 @@ def create_app(service: Service, auth=None, token: str | None = None, hosts=None
                               max_file_size=service.settings.max_file_bytes, footer_links=[], css=CSS,
                               theme=gr.themes.Soft(font=LOCAL_FONTS, font_mono=MONO_FONTS),
                               head=page_script(token))
-    if creds:
-        app.add_middleware(BasicAuth, creds=creds)
-    # outermost: refusals happen before auth, parsing or Gradio see the request
-    app.add_middleware(Guard, hosts=allowed_hosts("127.0.0.1") if hosts is None else hosts, token=token,
-                       max_body=settings.max_request_bytes, creds=creds,
-                       max_upload=settings.max_upload_files * (settings.max_file_bytes + 64 * 1024))
+    protect(app, settings, creds, token, allowed_hosts("127.0.0.1") if hosts is None else hosts)
     app.state.service = service
     app.state.token = token
     return app
@@ -456,8 +461,12 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
     if host not in LOOPBACK and not auth and not no_auth:
         raise ReportQAError(f"--host {host} exposes the server: set REPORTQA_AUTH=user:pass or --auth, "
                             f"or pass --no-auth explicitly")
-    parse_auth(auth)  # fail early on a malformed value
+    creds = parse_auth(auth)  # fail early on a malformed value
     memory.limit_arenas()  # before uvicorn starts its threads (ui/memory.py says why)
+    from fastapi import FastAPI
+
+    from .startup import LazyApp, warm
+
     svc = Service(settings)
     if demo and not repo.exists(settings.index_dir):
         results = svc.ingest([DEMO_CORPUS])
@@ -471,7 +480,16 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
             with os.fdopen(fd, "w") as f:
                 f.write(token + "\n")
     hosts = allowed_hosts(host, extra_hosts)
-    app = create_app(svc, auth, token=token, hosts=hosts)
+    # The port opens at once: health answers from the manifest while the UI is built (Gradio's import
+    # takes seconds) and the model loads, each in a thread; other requests wait for them. The early
+    # API-only app sits behind the same Guard and auth as the full one.
+    threading.Thread(target=warm, args=(svc,), name="reportqa-warm", daemon=True).start()
+    early = FastAPI(title="ReportQA", docs_url=None, redoc_url=None, openapi_url=None)
+    add_routes(early, svc)  # /api/* and /doc/* answer while Gradio is imported
+    add_api_fallback(early)
+    protect(early, settings, creds, token, hosts)
+    app = LazyApp(lambda: create_app(svc, auth, token=token, hosts=hosts), svc, early)
+    app.start()
     shown = f"[{host}]" if ":" in host else host
     where = f"; write token in {token_file}" if token_file is not None else ""
     print(f"ReportQA on http://{shown}:{port}/  (API: /api/ask, /api/docs, /api/facts, /api/ingest; "

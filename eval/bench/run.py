@@ -69,6 +69,7 @@ class TimedEmbedder:
 
     def __init__(self, inner):
         self.inner, self.name, self.dim, self.seconds = inner, inner.name, inner.dim, 0.0
+        self.kind = getattr(inner, "kind", "st")  # the manifest records the wrapped embedder
 
     def embed(self, texts):
         t = time.perf_counter()
