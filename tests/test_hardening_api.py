@@ -336,3 +336,19 @@ def test_memory_is_given_back_on_glibc():
     from ui import memory
 
     assert memory.release() is True and memory.limit_arenas(4) is True
+
+
+def test_the_early_app_serve_runs_while_gradio_loads_is_guarded_too(service):
+    """`serve` answers /api/* from an API-only app before the UI is built: Host, token and auth hold there."""
+    from ui.app import serving_app
+
+    app = serving_app(service, None, TOKEN, allowed_hosts("127.0.0.1"))  # not started: the early app answers
+    c = TestClient(app, base_url=BASE, raise_server_exceptions=False)
+    before = docs(c)
+    assert before
+    assert_error(TestClient(app, base_url="http://evil.example:7860").get("/api/docs"), 403, "ForbiddenHost")
+    r = c.post("/api/ingest", files=files(("forged.txt", report("伪造大学", 999))))
+    assert r.status_code == 403, r.text
+    assert docs(c) == before
+    authed = serving_app(service, "u:p", TOKEN, allowed_hosts("127.0.0.1"))
+    assert TestClient(authed, base_url=BASE).get("/api/docs").status_code == 401

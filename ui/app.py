@@ -449,6 +449,20 @@ def create_app(service: Service, auth=None, token: str | None = None, hosts=None
     return app
 
 
+def serving_app(svc: Service, auth, token: str, hosts):
+    """The ASGI app ``serve`` runs: a LazyApp whose early API-only app (answering /api/* and /doc/*
+    while Gradio is imported) sits behind the same Guard and auth as the full app it builds."""
+    from fastapi import FastAPI
+
+    from .startup import LazyApp
+
+    early = FastAPI(title="ReportQA", docs_url=None, redoc_url=None, openapi_url=None)
+    add_routes(early, svc)
+    add_api_fallback(early)
+    protect(early, svc.settings, parse_auth(auth), token, hosts)
+    return LazyApp(lambda: create_app(svc, auth, token=token, hosts=hosts), svc, early)
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: bool = False,
           auth: str | None = None, no_auth: bool = False, token: str | None = None,
           extra_hosts=(), token_file: Path | None = None) -> int:
@@ -461,11 +475,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
     if host not in LOOPBACK and not auth and not no_auth:
         raise ReportQAError(f"--host {host} exposes the server: set REPORTQA_AUTH=user:pass or --auth, "
                             f"or pass --no-auth explicitly")
-    creds = parse_auth(auth)  # fail early on a malformed value
+    parse_auth(auth)  # fail early on a malformed value
     memory.limit_arenas()  # before uvicorn starts its threads (ui/memory.py says why)
-    from fastapi import FastAPI
-
-    from .startup import LazyApp, warm
+    from .startup import warm
 
     svc = Service(settings)
     if demo and not repo.exists(settings.index_dir):
@@ -481,14 +493,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, demo: b
                 f.write(token + "\n")
     hosts = allowed_hosts(host, extra_hosts)
     # The port opens at once: health answers from the manifest while the UI is built (Gradio's import
-    # takes seconds) and the model loads, each in a thread; other requests wait for them. The early
-    # API-only app sits behind the same Guard and auth as the full one.
+    # takes seconds) and the model loads, each in a thread; other requests wait for them.
     threading.Thread(target=warm, args=(svc,), name="reportqa-warm", daemon=True).start()
-    early = FastAPI(title="ReportQA", docs_url=None, redoc_url=None, openapi_url=None)
-    add_routes(early, svc)  # /api/* and /doc/* answer while Gradio is imported
-    add_api_fallback(early)
-    protect(early, settings, creds, token, hosts)
-    app = LazyApp(lambda: create_app(svc, auth, token=token, hosts=hosts), svc, early)
+    app = serving_app(svc, auth, token, hosts)
     app.start()
     shown = f"[{host}]" if ":" in host else host
     where = f"; write token in {token_file}" if token_file is not None else ""
