@@ -15,6 +15,9 @@ from index.tokenize import tokenize
 from index.settings import Settings
 
 from . import extract as ex
+from . import scorer as scoring
+from . import reader
+from .candidates import Sent
 from .errors import InvalidQuestion, UnknownFilter
 from .parse import InstitutionMatcher, Parsed, parse, question_years, to_simplified
 from .schema import Answer, Citation
@@ -45,6 +48,18 @@ class Engine:
         self._texts: dict[str, str] = {}
         self._sentences: dict[str, list[tuple[int, int]]] = {}
         self._chunks: dict[str, list[Chunk]] = {}
+        self._scorer: scoring.Scorer | None = None
+
+    @property
+    def scorer(self) -> scoring.Scorer:
+        """The fitted candidate scorer (qa/reader_weights.json), read on first use."""
+        if self._scorer is None:
+            self._scorer = scoring.load()
+        return self._scorer
+
+    @scorer.setter
+    def scorer(self, value: scoring.Scorer) -> None:
+        self._scorer = value  # eval --cv answers each fold with a scorer fitted on the other folds
 
     # ------------------------------------------------------------------ helpers
     def text(self, doc: str) -> str:
@@ -106,7 +121,7 @@ class Engine:
         return [Hit(chunks[i], s, "hybrid", {"dense": dr.get(i), "keyword": kr.get(i)})
                 for i, s in fused if i in chunks]
 
-    def candidate_sentences(self, p: Parsed, docs: list[str] | None, hits: list[Hit]) -> list[ex.Sent]:
+    def candidate_sentences(self, p: Parsed, docs: list[str] | None, hits: list[Hit]) -> list[Sent]:
         """Sentences of the top chunks, plus every sentence of a small scoped set of reports."""
         strength: dict[tuple[str, int, int], float] = {}
         for r, h in enumerate(hits):
@@ -119,10 +134,10 @@ class Engine:
             for d in docs:
                 text = self.text(d)
                 for s, e in self.doc_sentences(d):
-                    out.append(ex.Sent(d, s, e, text[s:e], strength.get((d, s, e), 0.0)))
+                    out.append(Sent(d, s, e, text[s:e], strength.get((d, s, e), 0.0)))
             return out
         for (d, s, e), st in strength.items():
-            out.append(ex.Sent(d, s, e, self.text(d)[s:e], st))
+            out.append(Sent(d, s, e, self.text(d)[s:e], st))
         return out
 
     # ------------------------------------------------------------------- asking
@@ -231,28 +246,37 @@ class Engine:
             return self.practice(q, p, docs)
         return self.answer_single(q, q_eff, p, docs)
 
-    def answer_single(self, q: str, q_eff: str, p: Parsed, docs: list[str] | None) -> Answer:
-        """The single-report reader: retrieve within ``docs``, extract a typed span, cite or abstain.
-
-        This is the seam the cross-report planner calls once per report (``docs=[doc]``)."""
+    def read(self, q_eff: str, p: Parsed, docs: list[str] | None):
+        """Retrieve, then list and featurise the candidates: (parsed with idf, hits, sentences,
+        candidates, feature matrix). The stages the fitted scorer reads (and eval.fit fits on)."""
         hits = self.retrieve(q_eff, docs)
         sents = self.candidate_sentences(p, docs, hits)
         p = ex.with_idf(p, sents)
+        sents = _focus_sentences(p, sents)
+        years = {d: self.docs[d].year for d in {s.doc for s in sents} if d in self.docs}
+        cands, X = reader.rank(p, sents, years)
+        return p, hits, sents, cands, X
+
+    def answer_single(self, q: str, q_eff: str, p: Parsed, docs: list[str] | None) -> Answer:
+        """The single-report reader: retrieve within ``docs``, list typed candidates, score them with
+        the fitted model, cite the best or abstain below the fitted threshold.
+
+        This is the seam the cross-report planner calls once per report (``docs=[doc]``)."""
+        p, hits, sents, cands, X = self.read(q_eff, p, docs)
         found = None
-        if p.intent == "count":
-            found = ex.best_count(p, sents)
-        elif p.intent == "phone":
-            found = ex.best_phone(p, sents)
-        elif p.intent == "email":
-            found = ex.best_email(p, sents)
-        elif p.intent == "date":
-            found = ex.best_date(p, sents)
-        elif p.intent == "yesno":
+        ok = False
+        if p.intent == "yesno":
             found = ex.answer_yesno(p, sents)
+            ok = found is not None and found.score >= self.settings.abstain_threshold
         else:
-            found = ex.answer_text(p, sents)
+            if p.intent == "text":
+                ordinal = ex.answer_ordinal(p, sents)
+                if ordinal is not None and ordinal.score >= self.settings.abstain_threshold:
+                    found, ok = ordinal, True
+            if found is None:
+                found, ok = reader.pick(self.scorer, p, cands, X)
         related = [self.citation(h.chunk.doc, h.chunk.start, h.chunk.end) for h in hits[:3]]
-        if found is None or found.score < self.threshold(p.intent):
+        if found is None or not ok:
             return _abstain(q, "报告中没有找到能回答这个问题的内容。以下是最相关的段落（仅供参考，不是答案）。",
                             p.intent, related, confidence=float(found.score) if found else 0.0)
         cite = self.sentence_citation(found.sent.doc, found.span[0], found.span[1])
@@ -270,10 +294,6 @@ class Engine:
             result = generate(result, passages, self.settings.llm_url, self.settings.llm_model,
                               self.settings.llm_api_key)
         return result
-
-    def threshold(self, intent: str) -> float:
-        base = self.settings.abstain_threshold
-        return {"phone": base * 0.6, "email": base * 0.6, "date": base * 0.8}.get(intent, base)
 
     # ----------------------------------------------------------- cross-report
     def fact_rows(self, name: str) -> list[dict]:
@@ -380,6 +400,20 @@ def _last_question(history) -> str:
         elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
             return item[0]
     return ""
+
+
+def _focus_sentences(p: Parsed, sents: list[Sent], keep: int = 40) -> list[Sent]:
+    """The sentences worth reading: those whose text or neighbours share a term with the question
+    (a 电话: line beside the sentence naming the office), at most ``keep``, in report order."""
+    score = []
+    for i, s in enumerate(sents):
+        own = ex.cov(p, s.text)
+        near = max((ex.cov(p, sents[j].text) for j in (i - 1, i + 1)
+                    if 0 <= j < len(sents) and sents[j].doc == s.doc), default=0.0)
+        score.append(own + 0.5 * near + s.ret)
+    order = sorted(range(len(sents)), key=lambda i: -score[i])
+    top = sorted(i for i in order[:keep] if score[i] > 0)
+    return [sents[i] for i in top]
 
 
 def _phrase(intent: str, inst: str, f: ex.Found) -> str:

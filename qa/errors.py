@@ -10,3 +10,7 @@ class InvalidQuestion(ReportQAError):
 
 class UnknownFilter(ReportQAError):
     """A filter names an institution or year that is not indexed."""
+
+
+class ScorerError(ReportQAError):
+    """The reader's weights file is missing, unreadable or fitted on other features."""
