@@ -6,8 +6,8 @@ Training rows are the candidates the reader lists for each gold question (qa/can
 their features (qa/features.py); a candidate is a positive when its value answers the gold
 question (eval.scoring.score_answer) and its sentence holds the gold evidence. One logistic
 regression is fitted per intent, and the abstention threshold of each intent is the one that
-answers most questions right on the training rows, with ``none`` questions counted double so
-that they keep abstaining.
+answers most questions right on the training rows, with ``none`` questions counted three times
+so that they keep abstaining.
 """
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 FOLDS = Path(__file__).with_name("folds.json")
 READER_INTENTS = ("count", "phone", "email", "date", "text")
+# A wrong answer to a question the reports cannot answer costs more than a missed answer: the
+# threshold search counts each ``none`` question this many times.
+NONE_WEIGHT = 3.0
 
 
 def datasets() -> list[tuple[str, list[Path], list[Path]]]:
@@ -89,8 +92,57 @@ def _fit_lr(X: np.ndarray, y: np.ndarray, C: float) -> tuple[np.ndarray, float]:
     return lr.coef_[0].astype(np.float32), float(lr.intercept_[0])
 
 
+def _fit_ranker(rows: list[QRows], C: float) -> np.ndarray:
+    """Conditional-logit weights: per question, softmax over its candidates, maximising the
+    probability of the right ones (L2-regularised with strength 1/C)."""
+    from scipy.optimize import minimize
+
+    qs = [r for r in rows if len(r.X) and r.y.any()]
+    if not qs:
+        return np.zeros(len(FEATURES), dtype=np.float64)
+    d = qs[0].X.shape[1]
+    Xs = [r.X.astype(np.float64) for r in qs]
+    Ys = [r.y.astype(bool) for r in qs]
+
+    def loss(w):
+        total, grad = 0.5 * (w @ w) / C, w / C
+        for X, y in zip(Xs, Ys):
+            z = X @ w
+            z = z - z.max()
+            e = np.exp(z)
+            p_all = e / e.sum()
+            pos = e[y].sum() / e.sum()
+            total -= np.log(pos + 1e-12)
+            # d/dw -log(sum_pos softmax) = E_all[x] - E_pos[x]
+            p_pos = np.where(y, e, 0.0) / max(e[y].sum(), 1e-300)
+            grad = grad + X.T @ (p_all - p_pos)
+        return total, grad
+
+    res = minimize(loss, np.zeros(d), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    return res.x
+
+
+def _calibrate(w: np.ndarray, rows: list[QRows]) -> tuple[float, float]:
+    """(a, b) of P(top candidate is right) = sigmoid(a * top score + b), fitted on the training rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    z, ok = [], []
+    for r in rows:
+        if len(r.X):
+            sc = r.X @ w
+            i = int(np.argmax(sc))
+            z.append(sc[i])
+            ok.append(int(r.y[i]))
+    if len(set(ok)) < 2:
+        return 1.0, 0.0
+    lr = LogisticRegression(C=10.0)
+    lr.fit(np.asarray(z).reshape(-1, 1), np.asarray(ok))
+    a = float(lr.coef_[0][0])
+    return (a, float(lr.intercept_[0])) if a > 0 else (1e-3, float(lr.intercept_[0]))
+
+
 def fit_threshold(model: Model, rows: list[QRows]) -> float:
-    """The threshold that answers most training questions right (``none`` counted double)."""
+    """The threshold that answers most training questions right (``none`` counted NONE_WEIGHT times)."""
     tops = []
     for r in rows:
         if len(r.X) == 0:
@@ -103,14 +155,17 @@ def fit_threshold(model: Model, rows: list[QRows]) -> float:
     best_t, best_v = 0.5, -1.0
     for k, t in enumerate(cands):
         thr = (t + cands[k - 1]) / 2 if k else t
-        v = sum(1.0 for p, ok, _ in tops if ok and p >= thr) + sum(2.0 for p, _, none in tops if none and p < thr)
+        v = sum(1.0 for p, ok, _ in tops if ok and p >= thr) + sum(NONE_WEIGHT for p, _, none in tops if none and p < thr)
         if v > best_v:
             best_t, best_v = thr, v
     return best_t
 
 
-def fit(rows: list[QRows], C: float = 1.0) -> Scorer:
-    """One logistic regression per reader intent (and a shared one), thresholds fitted likewise."""
+def fit(rows: list[QRows], C: float = 1.0, method: str = "pointwise") -> Scorer:
+    """One model per reader intent (and a shared one), its abstention threshold fitted likewise.
+
+    ``ranker``: a conditional logit over each question's candidates, its top score
+    calibrated to a probability; ``pointwise`` (default, as good under CV and simpler): a logistic regression over all candidates."""
     models = {}
     groups = {"*": rows}
     for intent in READER_INTENTS:
@@ -122,9 +177,14 @@ def fit(rows: list[QRows], C: float = 1.0) -> Scorer:
             if shared is not None:
                 models[name] = Model(shared.coef, shared.intercept, fit_threshold(shared, rs) if rs else shared.threshold)
             continue
-        X = np.vstack([r.X for r in rs_x])
-        y = np.concatenate([r.y for r in rs_x])
-        coef, b = _fit_lr(X, y, C)
+        if method == "ranker":
+            w = _fit_ranker(rs_x, C)
+            a, b = _calibrate(w, rs_x)
+            coef = (a * w).astype(np.float32)
+        else:
+            X = np.vstack([r.X for r in rs_x])
+            y = np.concatenate([r.y for r in rs_x])
+            coef, b = _fit_lr(X, y, C)
         m = Model(coef, b, 0.5)
         m = Model(coef, b, fit_threshold(m, rs))
         models[name] = m
@@ -182,12 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(WEIGHTS))
     ap.add_argument("--model", default="m3e-small")
     ap.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
+    ap.add_argument("--method", choices=["pointwise", "ranker"], default="pointwise")
     ap.add_argument("--write-folds", action="store_true", help="(re)assign eval/folds.json first")
     args = ap.parse_args(argv)
     if args.write_folds:
         write_folds()
     rows = collect(Path(args.work), Settings(model=args.model))
-    scorer = fit(rows, args.C)
+    scorer = fit(rows, args.C, args.method)
     data = scorer.to_json()
     data["fitted_on"] = {name: [str(f.relative_to(ROOT.parent)) if f.is_relative_to(ROOT.parent) else str(f)
                                 for f in files] for name, files, _ in datasets()}

@@ -15,7 +15,8 @@ YEAR = r"(?:19|20)\d{2}"
 ACADEMIC_YEAR = re.compile(rf"({YEAR})\s*[-—–~至到－]\s*({YEAR})\s*(?:学年度|学年|年度)")
 CALENDAR_YEAR = re.compile(rf"({YEAR})\s*(?:年度|年)(?!\s*\d{{1,2}}\s*月)")
 DAY = re.compile(rf"({YEAR})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*[日号]?")
-MONTH = re.compile(rf"({YEAR})\s*年\s*(\d{{1,2}})\s*月(?:\s*(?:[-—–~至到－]\s*\d{{1,2}}\s*月))?")
+# 年 is sometimes lost in web extraction (20126月 is 2012年6月).
+MONTH = re.compile(rf"({YEAR})\s*年?\s*(1[0-2]|0?[1-9])\s*月(?:\s*(?:[-—–~至到－]\s*\d{{1,2}}\s*月))?(?:底|初|中旬|上旬|下旬)?")
 _DATE = r"(20\d{2})\s*年?\s*(\d{1,2})?\s*月?\s*(\d{1,2})?\s*日?"
 # Statistics periods: 2021年9月1日至2022年8月31日, also with 年/月 lost by web extraction
 # (202191日至2022831), 起…止 and dash forms; seen in most university reports.

@@ -98,7 +98,14 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
 
 def _date_value(kind: str, span: str) -> str:
-    return re.sub(r"\s+", "", span)
+    """A date as the report writes it, with 年 restored where web extraction glued it away
+    (20126月 -> 2012年6月)."""
+    t = re.sub(r"\s+", "", span)
+    if kind == "month":
+        m = re.match(r"((?:19|20)\d{2})年?(\d{1,2})月(.*)$", t)
+        if m:
+            return f"{m.group(1)}年{int(m.group(2))}月{m.group(3)}"
+    return t
 
 
 def _mk(kind, value, s: Sent, st: int, en: int, i: int, unit: str = "", split=CLAUSE_SPLIT) -> Candidate:
@@ -219,7 +226,7 @@ def _dates(s: Sent, f: str, want: set[str], i: int) -> list[Candidate]:
             if not free(*m.span()):
                 continue
             taken.append(m.span())
-            out.append(_mk(kind, s.text[m.start():m.end()].strip(), s, m.start(), m.end(), i))
+            out.append(_mk(kind, _date_value(kind, s.text[m.start():m.end()]), s, m.start(), m.end(), i))
     return out
 
 

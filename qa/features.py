@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 
+import jieba
 import numpy as np
 
 from index import lexicon
@@ -25,7 +26,7 @@ _BASE = [
     "kind_wanted", "kind_unwanted", "label_near", "event_match", "event_other", "stat_cue",
     "stat_wanted", "report_year", "sub_count", "total_cue", "total_wanted", "outline", "heading",
     "first_in_clause", "many_in_clause", "negated_clause", "length", "question_in_span",
-    "wh_focus", "doc_head",
+    "wh_focus", "doc_head", "tight_before_cov", "tight_after_cov", "clause_token_cov",
 ]
 FEATURES = _BASE + [f"kind_{k}" for k in ALL_KINDS]
 
@@ -69,6 +70,7 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     per_clause: dict[tuple[int, tuple[int, int], str], list[int]] = {}
     for c in cands:
         per_clause.setdefault((c.index, c.clause, c.kind), []).append(c.start)
+    tok_cache: dict[str, set[str]] = {}
     kind_col = {k: len(_BASE) + j for j, k in enumerate(ALL_KINDS)}
     X = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
     for r, c in enumerate(cands):
@@ -129,8 +131,21 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
         x[30] = coverage(terms, c.display, idf)
         x[31] = coverage(focus, t[max(0, cs - 10):ce + 10], idf) if focus else 0.0
         x[32] = s.start < 200
+        x[33] = coverage(terms, t[max(0, c.start - 8):c.start], idf)
+        x[34] = coverage(terms, t[c.end:c.end + 8], idf)
+        x[35] = _token_cov(terms, t[cs:ce], tok_cache)
         x[kind_col[c.kind]] = 1.0
     return X
+
+
+def _token_cov(terms: tuple[str, ...], text: str, cache: dict) -> float:
+    """Share of the question's terms that are whole words of ``text`` (组长 is not a word of 副组长)."""
+    if not terms:
+        return 0.0
+    if text not in cache:
+        cache[text] = set(jieba.lcut(fold(text).lower()))
+    words = cache[text]
+    return sum(1 for t in terms if t in words) / len(terms)
 
 
 def _unit(u: str) -> str:
