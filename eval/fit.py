@@ -35,6 +35,7 @@ READER_INTENTS = ("count", "phone", "email", "date", "text")
 # A wrong answer to a question the reports cannot answer costs more than a missed answer: the
 # threshold search counts each ``none`` question this many times.
 NONE_WEIGHT = 3.0
+CALIB_C = 1.0  # inverse regularisation of the confidence model
 
 
 def datasets() -> list[tuple[str, list[Path], list[Path]]]:
@@ -141,6 +142,31 @@ def _calibrate(w: np.ndarray, rows: list[QRows]) -> tuple[float, float]:
     return (a, float(lr.intercept_[0])) if a > 0 else (1e-3, float(lr.intercept_[0]))
 
 
+def fit_calibration(model: Model, rows: list[QRows], with_features: bool = True) -> tuple[float, ...]:
+    """(a_score, a_lead, b[, a_features...]): P(top candidate is right) from its score, its lead over
+    the runner-up and its features, a logistic regression over the training questions (``none``
+    questions are negatives)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from qa.scorer import LONE_LEAD
+
+    feats, ok = [], []
+    for r in rows:
+        if len(r.X) == 0:
+            continue
+        z = model.scores(r.X)
+        i = int(np.argmax(z))
+        lead = float(z[i] - np.partition(z, -2)[-2]) if len(z) > 1 else LONE_LEAD
+        feats.append([float(z[i]), min(lead, LONE_LEAD)] + (list(map(float, r.X[i])) if with_features else []))
+        ok.append(int(r.y[i]))
+    if len(set(ok)) < 2:
+        return (1.0, 0.0, 0.0)
+    lr = LogisticRegression(C=CALIB_C, max_iter=2000)
+    lr.fit(np.asarray(feats), np.asarray(ok))
+    c = [float(x) for x in lr.coef_[0]]
+    return (c[0], c[1], float(lr.intercept_[0]), *c[2:])
+
+
 def fit_threshold(model: Model, rows: list[QRows]) -> float:
     """The threshold that answers most training questions right (``none`` counted NONE_WEIGHT times)."""
     tops = []
@@ -148,9 +174,8 @@ def fit_threshold(model: Model, rows: list[QRows]) -> float:
         if len(r.X) == 0:
             tops.append((0.0, False, r.gold.get("type") == "none"))
             continue
-        pr = model.proba(r.X)
-        i = int(np.argmax(pr))
-        tops.append((float(pr[i]), bool(r.y[i]), r.gold.get("type") == "none"))
+        i, conf = model.confidence(r.X)
+        tops.append((conf, bool(r.y[i]), r.gold.get("type") == "none"))
     cands = sorted({0.0} | {t for t, _, _ in tops})
     best_t, best_v = 0.5, -1.0
     for k, t in enumerate(cands):
@@ -175,7 +200,8 @@ def fit(rows: list[QRows], C: float = 1.0, method: str = "pointwise") -> Scorer:
         rs_x = [r for r in rs if len(r.X)]
         if not rs_x or sum(int(r.y.sum()) for r in rs_x) < 3:
             if shared is not None:
-                models[name] = Model(shared.coef, shared.intercept, fit_threshold(shared, rs) if rs else shared.threshold)
+                models[name] = Model(shared.coef, shared.intercept,
+                                     fit_threshold(shared, rs) if rs else shared.threshold, shared.calib)
             continue
         if method == "ranker":
             w = _fit_ranker(rs_x, C)
@@ -186,7 +212,8 @@ def fit(rows: list[QRows], C: float = 1.0, method: str = "pointwise") -> Scorer:
             y = np.concatenate([r.y for r in rs_x])
             coef, b = _fit_lr(X, y, C)
         m = Model(coef, b, 0.5)
-        m = Model(coef, b, fit_threshold(m, rs))
+        m = Model(coef, b, 0.5, fit_calibration(m, rs_x))
+        m = Model(coef, b, fit_threshold(m, rs), m.calib)
         models[name] = m
         if name == "*":
             shared = m

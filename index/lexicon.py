@@ -47,6 +47,9 @@ INSTITUTION_SUFFIXES = ("职业技术学院", "高等专科学校", "专科学�
 # Section names of the national template (概述, 主动公开情况, 依申请公开…); a sentence naming four
 # of them is the report's own outline and states no fact.
 SECTION_NAMES = ("概述", "主动公开", "依申请", "评议", "举报", "存在的", "其他需要报告", "改进")
+# "No applications at all" (本年度未收到信息公开申请), which makes every kind of application 0;
+# stated by many university and government reports (four wild_more government bodies alone).
+NO_APPLICATIONS = re.compile(r"(未|没有|尚未|并未)(收到|受理|接到).{0,12}申请")
 # Negations that govern a stated fact (未收到, 没有发生, 暂无).
 NEGATION = re.compile(r"(未|没有|无|尚未|不存在|未曾|均未|暂无|并未|没)")
 
@@ -58,17 +61,21 @@ KIND_CUES = {
     "fax": ("传真",),
     "phone": ("电话", "热线"),
     "email": ("邮箱", "电子邮件", "邮件", "email", "e-mail"),
+    # where the report can be read or downloaded (信息公开网, 专栏, 网址)
     "url": ("网址", "网站", "网页", "链接", "平台", "专栏"),
     "wechat": ("微信号", "公众号"),
     "address": ("地址", "门牌", "哪条路", "在哪里"),
+    # the 文号 of a cited rule or notice (教办厅函〔2017〕41号)
     "docno": ("文号",),
+    # a cited rule, notice or attached table, written in 《》
     "title": ("表", "办法", "细则", "规定", "制度", "文件", "通知"),
-    "quoted": ("方针", "原则", "思路", "机制", "格局", "理念", "口号", "叫什么", "名字", "形容"),
+    # a working method quoted as a slogan (“统筹规划、稳步推进”的工作方针/思路/机制/格局)
+    "quoted": ("方针", "原则", "思路", "机制", "格局"),
     "org": ("部门", "机构", "办公室", "单位", "处室", "组织", "谁"),
     "percent": ("率", "比例", "百分", "占比"),
     "period": ("期限", "期间", "时间段", "起止", "统计时间", "统计年限", "覆盖", "哪段"),
     "year": ("哪一年", "哪年", "年份"),
-    "ay": ("哪个学年", "哪一学年", "学年起"),
+    "ay": ("哪个学年", "哪一学年"),
     "day": ("哪天", "哪一天", "日期", "发布"),
     "month": ("什么时候", "何时"),
 }
@@ -89,3 +96,6 @@ EVENT_VERBS = ("成立", "印发", "出台", "制定", "修订", "审议通过",
                "更新", "建立", "开通", "上线")
 # The page's own publication (发布时间:2022-10-30, [2022-10-31]).
 PUBLICATION_CUES = ("发布时间", "发布日期", "发表时间", "发稿时间", "发布")
+# A question about the report's own publication day (报告是哪天发布的, 报告的发布日期).
+ASKS_PUBLICATION = re.compile(r"报告.{0,4}(哪天|哪一天|哪日|什么时候|何时|什么日期).{0,3}(发布|发表|公布)"
+                              r"|报告.{0,4}(发布|发表|公布)(日期|时间)")

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from index import lexicon
 from index.embed import Embedder
 from index.repository import Index
 from index.schema import Chunk, Hit
@@ -265,6 +266,9 @@ class Engine:
         p, hits, sents, cands, X = self.read(q_eff, p, docs)
         found = None
         ok = False
+        published = self.published_answer(q, p, docs)
+        if published is not None:
+            return published
         if p.intent == "yesno":
             found = ex.answer_yesno(p, sents)
             ok = found is not None and found.score >= self.settings.abstain_threshold
@@ -295,6 +299,20 @@ class Engine:
                               self.settings.llm_api_key)
         return result
 
+    def published_answer(self, q: str, p: Parsed, docs: list[str] | None) -> Answer | None:
+        """「…报告是哪天发布的」 of one report: the page's publication date kept at ingest
+        (Document.published, from 发布时间:… lines that cleaning drops), cited by the report's title."""
+        if p.intent != "date" or docs is None or len(docs) != 1 or not self.docs[docs[0]].published:
+            return None
+        f = fold(q)
+        if not lexicon.ASKS_PUBLICATION.search(f) or any(v in f for v in lexicon.EVENT_VERBS):
+            return None
+        d = self.docs[docs[0]]
+        spans = self.doc_sentences(d.doc)
+        cite = self.citation(d.doc, *spans[0]) if spans else self.citation(d.doc, 0, 0)
+        return Answer(question=q, answer=f"{d.published}（网页发布时间）", value=d.published, abstained=False,
+                      confidence=1.0, citations=[cite], intent=p.intent)
+
     # ----------------------------------------------------------- cross-report
     def fact_rows(self, name: str) -> list[dict]:
         return [f for f in self.facts if f["name"] == name and f["doc"] in self.docs]
@@ -303,13 +321,6 @@ class Engine:
         """List, superlative and comparison questions, answered from the facts table."""
         f = fold(q)
         schools_only = bool(re.search(r"学校|高校|院校|大学", f))
-        if p.intent == "list" and re.search(r"(两|二|多|几|2)个(学年|年度|年份).{0,8}报告", f):
-            per: dict[str, list[str]] = {}
-            for d in self.docs.values():
-                per.setdefault(d.institution, []).append(d.doc)
-            names = sorted(n for n, ds in per.items() if len(ds) >= 2)
-            cites = [self.sentence_citation(doc, 0, 1) for n in names for doc in per[n]]
-            return Answer(q, ("、".join(names) or "没有") + "。", names, False, 0.8, cites, p.intent)
         if re.search(r"举报|复议|诉讼", f):
             name = "complaints"
         elif re.search(r"主动公开", f):

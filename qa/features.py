@@ -27,6 +27,7 @@ _BASE = [
     "stat_wanted", "report_year", "sub_count", "total_cue", "total_wanted", "outline", "heading",
     "first_in_clause", "many_in_clause", "negated_clause", "length", "question_in_span",
     "wh_focus", "doc_head", "tight_before_cov", "tight_after_cov", "clause_token_cov",
+    "negation_governs", "no_applications",
 ]
 FEATURES = _BASE + [f"kind_{k}" for k in ALL_KINDS]
 
@@ -62,6 +63,7 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     q_events = [v for v in lexicon.EVENT_VERBS if v in q]
     q_stat = "period" in want or "统计" in q
     q_total = any(c in q for c in lexicon.TOTAL_CUES)
+    q_applications = "申请" in q
     q_years = set(re.findall(r"(?:19|20)\d{2}", q))
     rank = sorted(range(len(sents)), key=lambda i: -sents[i].ret)
     rank_of = {i: r for r, i in enumerate(rank)}
@@ -134,6 +136,10 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
         x[33] = coverage(terms, t[max(0, c.start - 8):c.start], idf)
         x[34] = coverage(terms, t[c.end:c.end + 8], idf)
         x[35] = _token_cov(terms, t[cs:ce], tok_cache)
+        neg = lexicon.NEGATION.search(clause)
+        if neg:  # what the negation governs: 未收到…申请 denies the asked thing itself
+            x[36] = coverage(terms, t[cs + neg.start():ce], idf)
+        x[37] = c.kind == "zero" and q_applications and bool(lexicon.NO_APPLICATIONS.search(clause))
         x[kind_col[c.kind]] = 1.0
     return X
 

@@ -16,18 +16,47 @@ from .errors import ScorerError
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
 
 
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
 @dataclass(frozen=True)
 class Model:
-    """One intent's fitted logistic regression and abstention threshold."""
+    """One intent's fitted candidate model, its confidence calibration and abstention threshold.
+
+    The candidate model ranks; the confidence that the top candidate is right is a logistic
+    function of its score and of its lead over the runner-up (``calib`` = (a_score, a_lead, b)),
+    so that a clear winner among many candidates is not abstained on for its absolute score."""
 
     coef: np.ndarray
     intercept: float
     threshold: float
+    calib: tuple[float, ...] = (1.0, 0.0, 0.0)
+
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        """The candidate scores (log-odds) for each row of ``X``."""
+        return X @ self.coef + self.intercept
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """P(candidate answers the question) for each row of ``X``."""
-        z = X @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        return _sigmoid(self.scores(X))
+
+    def confidence(self, X: np.ndarray) -> tuple[int, float]:
+        """(index of the top candidate, calibrated confidence that it is right): a logistic function
+        of its score, its lead over the runner-up and, when fitted so, its own features."""
+        z = self.scores(X)
+        i = int(np.argmax(z))
+        lead = float(z[i] - np.partition(z, -2)[-2]) if len(z) > 1 else LONE_LEAD
+        a, g, b = self.calib[:3]
+        t = a * float(z[i]) + g * min(lead, LONE_LEAD) + b
+        if len(self.calib) > 3:
+            t += float(np.asarray(self.calib[3:], dtype=np.float32) @ X[i])
+        return i, float(_sigmoid(t))
+
+
+# The lead of a lone candidate (no runner-up), and the cap on any lead: a logit gap of 6 is
+# already a near-certain win, so larger ones add nothing.
+LONE_LEAD = 6.0
 
 
 @dataclass(frozen=True)
@@ -49,14 +78,13 @@ class Scorer:
         if len(X) == 0:
             return -1, 0.0, False
         m = self.model(intent)
-        pr = m.proba(X)
-        i = int(np.argmax(pr))
-        return i, float(pr[i]), bool(pr[i] >= m.threshold)
+        i, conf = m.confidence(X)
+        return i, conf, bool(conf >= m.threshold)
 
     def to_json(self) -> dict:
         return {"features": list(self.features),
                 "models": {k: {"coef": [round(float(c), 6) for c in m.coef], "intercept": round(m.intercept, 6),
-                               "threshold": round(m.threshold, 6)} for k, m in self.models.items()}}
+                               "threshold": round(m.threshold, 6), "calib": [round(float(c), 6) for c in m.calib]} for k, m in self.models.items()}}
 
     @classmethod
     def from_json(cls, data: dict, features: list[str] | None = None) -> "Scorer":
@@ -69,7 +97,10 @@ class Scorer:
             coef = np.asarray(m["coef"], dtype=np.float32)
             if len(coef) != len(names):
                 raise ScorerError(f"model {k!r} has {len(coef)} weights for {len(names)} features")
-            models[k] = Model(coef, float(m["intercept"]), float(m["threshold"]))
+            calib = tuple(float(c) for c in m.get("calib", (1.0, 0.0, 0.0)))
+            if len(calib) not in (3, 3 + len(names)):
+                raise ScorerError(f"model {k!r} has a calibration of {len(calib)} numbers")
+            models[k] = Model(coef, float(m["intercept"]), float(m["threshold"]), calib)
         return cls(names, models)
 
 
