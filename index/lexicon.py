@@ -50,6 +50,10 @@ SECTION_NAMES = ("概述", "主动公开", "依申请", "评议", "举报", "存
 # "No applications at all" (本年度未收到信息公开申请), which makes every kind of application 0;
 # stated by many university and government reports (four wild_more government bodies alone).
 NO_APPLICATIONS = re.compile(r"(未|没有|尚未|并未)(收到|受理|接到).{0,12}申请")
+# A stated count of nothing: a negated occurrence or receipt (未收到, 没有发生, 暂无, 未出现),
+# the way university and government reports alike write a 0 (not 无力, 无法, 无论).
+ZERO_STATEMENT = re.compile(r"(未|没有|尚未|并未|均未|暂无|无|未曾)(收到|发生|受理|接到|出现|产生|有|涉及)"
+                            r"|^\s*(无|暂无)\s*[。；;]?$")
 # Negations that govern a stated fact (未收到, 没有发生, 暂无).
 NEGATION = re.compile(r"(未|没有|无|尚未|不存在|未曾|均未|暂无|并未|没)")
 

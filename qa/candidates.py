@@ -130,8 +130,8 @@ def sentence_candidates(s: Sent, kinds: tuple[str, ...], i: int = 0) -> list[Can
             if v is not None:
                 out.append(_mk("ordinal", v, s, m.start(), m.end(), i, m.group(2), NUM_CLAUSE_SPLIT))
     if "zero" in want:
-        # 未收到/没有… with no figure in its clause states a count of 0
-        for m in lexicon.NEGATION.finditer(f):
+        # 未收到/没有发生… with no figure in its clause states a count of 0
+        for m in lexicon.ZERO_STATEMENT.finditer(f):
             cs, ce = clause_around(t, m.start())
             if not find_numbers(t[cs:ce]):
                 out.append(Candidate("zero", "0", t[cs:ce], s, cs, ce, (cs, ce), "", i))
