@@ -308,8 +308,14 @@ class Engine:
         if not lexicon.ASKS_PUBLICATION.search(f) or any(v in f for v in lexicon.EVENT_VERBS):
             return None
         d = self.docs[docs[0]]
+        y, m, day = (int(x) for x in d.published.split("-"))
+        # cite the line that states it when cleaning kept it (发布日期:2018-10-31), else the title
+        stated = re.search(rf"{y}\s*[-/.年]\s*0?{m}\s*[-/.月]\s*0?{day}(?!\d)", fold(self.text(d.doc)))
         spans = self.doc_sentences(d.doc)
-        cite = self.citation(d.doc, *spans[0]) if spans else self.citation(d.doc, 0, 0)
+        if stated:
+            cite = self.sentence_citation(d.doc, stated.start(), stated.end())
+        else:
+            cite = self.citation(d.doc, *spans[0]) if spans else self.citation(d.doc, 0, 0)
         return Answer(question=q, answer=f"{d.published}（网页发布时间）", value=d.published, abstained=False,
                       confidence=1.0, citations=[cite], intent=p.intent)
 

@@ -189,3 +189,28 @@ def test_fold_of_a_question_is_its_reports_fold():
     folds = {"k": 5, "docs": {"a.txt": 3}}
     assert F.fold_of({"doc": "a.txt", "id": "x"}, folds) == 3
     assert F.fold_of({"doc": "", "id": "x"}, folds) == zlib.crc32(b"x") % 5
+
+
+@pytest.mark.parametrize("kept_in_text", [True, False])
+def test_publication_day_comes_from_the_page_date(hash_service, tmp_path, kept_in_text):
+    from .conftest import fictional_report
+
+    body = fictional_report("青岚理工学院", 3)
+    head, rest = body.split("\n", 1)
+    page = f"{head}\n发布时间:2024-10-30\n{rest}" if kept_in_text else f"{head}\n{rest}"
+    f = tmp_path / "r.txt"
+    f.write_text(page, encoding="utf-8")
+    hash_service.ingest([f])
+    doc = next(iter(hash_service.engine().docs.values()))
+    if not kept_in_text:
+        if doc.published:
+            pytest.fail("no date was given, yet one was detected")
+        a = hash_service.ask("青岚理工学院2023-2024学年信息公开工作年度报告是哪天发布的？")
+        assert a.value != "2024-10-30"
+        return
+    assert doc.published == "2024-10-30"
+    a = hash_service.ask("青岚理工学院2023-2024学年信息公开工作年度报告是哪天发布的？")
+    assert a.value == "2024-10-30" and "2024-10-30" in a.citations[0].quote
+    # an event date is not the publication date
+    b = hash_service.ask("青岚理工学院是哪一年成立信息公开领导小组的？")
+    assert b.value != "2024-10-30"
