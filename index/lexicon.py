@@ -93,6 +93,17 @@ KIND_LABELS = {
     "address": ("地址", "地点", "位于"),
     "period": PERIOD_CUES,
 }
+# Roles in the leading group and who holds them (以校长为组长, 组长由校党委书记、校长担任,
+# 副校级领导任副组长); asked 组长由谁担任 of university reports (辽宁师范, 山东英才, 南华, 福建农业…).
+ROLES = ("副组长", "组长", "负责人", "主任", "牵头人", "召集人")
+
+
+def role_holder(role: str) -> re.Pattern:
+    """The clause shapes that bind a holder to ``role`` (not 副组长 when 组长 is asked)."""
+    r = rf"(?<!副){re.escape(role)}" if not role.startswith("副") else re.escape(role)
+    return re.compile(rf"(以|由)[^，,；;。]{{1,24}}?(为|担任|任){r}|{r}由[^，,；;。]{{1,24}}?担任|[^，,；;。]{{1,24}}?(担任|任){r}")
+
+
 # Events a date can belong to, apart from the statistics period and publication: a group set up
 # (成立), a rule issued (印发, 出台, 制定) or revised (修订), adopted at a meeting (审议通过), work
 # started (启动, 开始, 推行). Seen across the university and government reports alike.

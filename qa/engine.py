@@ -263,12 +263,12 @@ class Engine:
         the fitted model, cite the best or abstain below the fitted threshold.
 
         This is the seam the cross-report planner calls once per report (``docs=[doc]``)."""
-        p, hits, sents, cands, X = self.read(q_eff, p, docs)
-        found = None
-        ok = False
         published = self.published_answer(q, p, docs)
         if published is not None:
             return published
+        p, hits, sents, cands, X = self.read(q_eff, p, docs)
+        found = None
+        ok = False
         if p.intent == "yesno":
             found = ex.answer_yesno(p, sents)
             ok = found is not None and found.score >= self.settings.abstain_threshold

@@ -27,7 +27,7 @@ _BASE = [
     "stat_wanted", "report_year", "sub_count", "total_cue", "total_wanted", "outline", "heading",
     "first_in_clause", "many_in_clause", "negated_clause", "length", "question_in_span",
     "wh_focus", "doc_head", "tight_before_cov", "tight_after_cov", "clause_token_cov",
-    "negation_governs", "no_applications",
+    "negation_governs", "no_applications", "role_bound",
 ]
 FEATURES = _BASE + [f"kind_{k}" for k in ALL_KINDS]
 
@@ -64,6 +64,8 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     q_stat = "period" in want or "统计" in q
     q_total = any(c in q for c in lexicon.TOTAL_CUES)
     q_applications = "申请" in q
+    role = next((r for r in lexicon.ROLES if r in q), None)
+    role_pat = lexicon.role_holder(role) if role else None
     q_years = set(re.findall(r"(?:19|20)\d{2}", q))
     rank = sorted(range(len(sents)), key=lambda i: -sents[i].ret)
     rank_of = {i: r for r, i in enumerate(rank)}
@@ -140,6 +142,8 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
         if neg:  # what the negation governs: 未收到…申请 denies the asked thing itself
             x[36] = coverage(terms, t[cs + neg.start():ce], idf)
         x[37] = c.kind == "zero" and q_applications and bool(lexicon.NO_APPLICATIONS.search(clause))
+        if role_pat is not None:  # the candidate binds a holder to the asked role
+            x[38] = bool(role_pat.search(fold(c.display)))
         x[kind_col[c.kind]] = 1.0
     return X
 
