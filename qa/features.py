@@ -16,7 +16,7 @@ import numpy as np
 from index import lexicon
 from index.textutil import fold
 
-from .candidates import ALL_KINDS, Candidate, Sent
+from .candidates import ALL_KINDS, KINDS, Candidate, Sent
 from .extract import coverage, is_outline, looks_heading
 from .parse import Parsed, head_term
 
@@ -58,7 +58,8 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     terms = p.terms
     q = fold(p.question)
     head = head_term(p.question)
-    want = wanted_kinds(p.question)
+    # only the kinds this intent is answered with count (网站 in a count question asks no URL)
+    want = wanted_kinds(p.question) & set(KINDS.get(p.intent, KINDS["text"]))
     focus = _focus(p.question, terms)
     q_events = [v for v in lexicon.EVENT_VERBS if v in q]
     q_stat = "period" in want or "统计" in q
@@ -108,7 +109,7 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
             same = _unit(c.unit) == _unit(p.unit)
             x[11] = same
             x[12] = not same
-        x[13] = c.kind in want or (c.kind == "number" and not want)
+        x[13] = c.kind in want
         x[14] = bool(want) and c.kind not in want
         labels = lexicon.KIND_LABELS.get(c.kind, ())
         near = ft[max(0, c.start - 12):c.start].lower()
