@@ -107,8 +107,34 @@ def _fmt(x) -> str:
     return "—" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
 
+def cross_validate(svc: Service, gold: list[dict], k: int) -> list[dict]:
+    """Answers to ``gold`` where each question's reader scorer was fitted only on questions of the
+    other folds (folds by report, eval/folds.json). Same rows as ``evaluate_ours``, no timings."""
+    from .fit import fit, fold_of, load_folds, question_rows
+
+    eng = svc.engine()
+    folds = load_folds()
+    rows = question_rows(eng, gold)
+    fold = [fold_of(g, folds) % k for g in gold]
+    row_fold = [fold_of(r.gold, folds) % k for r in rows]
+    scorers = {f: fit([r for r, rf in zip(rows, row_fold) if rf != f]) for f in range(k)}
+    shipped = eng.scorer
+    preds = []
+    try:
+        for g, f in zip(gold, fold):
+            eng.scorer = scorers[f]
+            try:
+                preds.append(asdict(eng.ask(g["question"])))
+            except ReportQAError as exc:
+                preds.append({"question": g["question"], "error": str(exc), "abstained": True, "value": None,
+                              "answer": str(exc), "citations": [], "confidence": 0.0, "intent": ""})
+    finally:
+        eng.scorer = shipped
+    return _rows(gold, preds, [None] * len(gold), [[] for _ in gold])
+
+
 def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], docs: dict | None = None,
-                  detection: dict | None = None) -> None:
+                  detection: dict | None = None, cv: dict | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     report = dict(ours)
     scoping = [(r, why) for r in rows if (why := scoping_failure(r["gold"], r["pred"], docs or {}))]
@@ -117,6 +143,8 @@ def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], do
         report["detection"] = detection
     if base is not None:
         report["baseline"] = base
+    if cv is not None:
+        report["cv"] = cv
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     keys = ["answer_accuracy", "citation_accuracy", "recall_at_1", "recall_at_5", "mrr",
             "abstention_precision", "abstention_recall"]
@@ -125,6 +153,16 @@ def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], do
         lines.append(f"| {k} | {_fmt(ours.get(k))} | {_fmt(base.get(k)) if base else '—'} |")
     lines.append(f"| latency p50 ms | {_fmt(ours['latency_ms']['p50'])} | {_fmt(base['latency_ms']['p50']) if base else '—'} |")
     lines.append(f"| latency p95 ms | {_fmt(ours['latency_ms']['p95'])} | {_fmt(base['latency_ms']['p95']) if base else '—'} |")
+    if cv is not None:
+        lines += ["", f"## Cross-validated ({cv['k']}-fold by report)", "",
+                  "The reader's weights fitted on the other folds' reports before each fold is answered "
+                  "(eval/folds.json); in-sample uses the shipped qa/reader_weights.json.", "",
+                  "| metric | in-sample | cross-validated |", "|---|---|---|"]
+        for k in ("answer_accuracy", "citation_accuracy", "abstention_recall"):
+            lines.append(f"| {k} | {_fmt(ours.get(k))} | {_fmt(cv.get(k))} |")
+        for t, v in sorted(cv["by_type"].items()):
+            lines.append(f"| accuracy: {t} (n={v['n']}) | {_fmt(ours['by_type'].get(t, {}).get('accuracy'))} "
+                         f"| {_fmt(v['accuracy'])} |")
     lines += ["", "## Accuracy by type", "", "| type | n | ReportQA | naive RAG |", "|---|---|---|---|"]
     for t, v in sorted(ours["by_type"].items()):
         b = base["by_type"].get(t, {}).get("accuracy") if base else None
@@ -180,7 +218,7 @@ def _chart(path: Path, ours: dict, base: dict | None) -> None:
 
 
 def run_eval(settings: Settings, qa_files: list[str], corpora: list[str], out: Path,
-             min_accuracy: float | None = None, baseline: bool = True) -> int:
+             min_accuracy: float | None = None, baseline: bool = True, cv: int | None = None) -> int:
     """Build or reuse the index over ``corpora``, answer every gold question, write the reports."""
     svc = Service(settings)
     results = svc.ingest([Path(c) for c in corpora])
@@ -191,11 +229,16 @@ def run_eval(settings: Settings, qa_files: list[str], corpora: list[str], out: P
     rows = evaluate_ours(svc, gold)
     ours = summarize(rows)
     base = summarize(evaluate_baseline(svc, [Path(c) for c in corpora], gold)) if baseline else None
+    cvs = None
+    if cv:
+        cvs = summarize(cross_validate(svc, gold, cv))
+        cvs["k"] = cv
     docs = {d.doc: d for d in svc.engine().docs.values()}
-    write_reports(out, ours, base, rows, docs, detection_rates(list(docs.values()), [Path(c) for c in corpora]))
+    write_reports(out, ours, base, rows, docs, detection_rates(list(docs.values()), [Path(c) for c in corpora]), cvs)
     print(f"answer accuracy {ours['answer_accuracy']:.3f}, citation accuracy {_fmt(ours['citation_accuracy'])}, "
           f"recall@5 {_fmt(ours['recall_at_5'])}, p50 {ours['latency_ms']['p50']:.1f} ms"
-          + (f"; baseline accuracy {base['answer_accuracy']:.3f}" if base else "") + f" -> {out}/report.md")
+          + (f"; baseline accuracy {base['answer_accuracy']:.3f}" if base else "")
+          + (f"; {cv}-fold CV accuracy {cvs['answer_accuracy']:.3f}" if cvs else "") + f" -> {out}/report.md")
     if min_accuracy is not None and ours["answer_accuracy"] < min_accuracy:
         print(f"answer accuracy {ours['answer_accuracy']:.3f} is below --min-accuracy {min_accuracy}", file=sys.stderr)
         return 2

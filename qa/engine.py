@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from index import lexicon
 from index.embed import Embedder
 from index.repository import Index
 from index.schema import Chunk, Hit
-from index.textutil import sentences
+from index.textutil import fold, sentences
 from index.tokenize import tokenize
 from index.settings import Settings
 from index.tables import CELL_FACT, CHECK_FACT
@@ -19,6 +20,9 @@ from index.tables import CELL_FACT, CHECK_FACT
 from . import extract as ex
 from . import followup
 from . import planner as pl
+from . import reader
+from . import scorer as scoring
+from .candidates import Sent
 from .errors import ConflictingScope, InvalidQuestion, UnknownFilter
 from .parse import Parsed, parse, to_simplified
 from .scope import InstitutionMatcher, question_years, year_matches
@@ -81,6 +85,18 @@ class Engine:
         self._sentences: dict[str, list[tuple[int, int]]] = {}
         self._chunks: dict[str, list[Chunk]] = {}
         self.cross = pl.CrossReport(self, getattr(index, "version", ""))
+        self._scorer: scoring.Scorer | None = None
+
+    @property
+    def scorer(self) -> scoring.Scorer:
+        """The fitted candidate scorer (qa/reader_weights.json), read on first use."""
+        if self._scorer is None:
+            self._scorer = scoring.load()
+        return self._scorer
+
+    @scorer.setter
+    def scorer(self, value: scoring.Scorer) -> None:
+        self._scorer = value  # eval --cv answers each fold with a scorer fitted on the other folds
 
     def match(self, q: str) -> followup.Match:
         """Institutions named in ``q`` (with the aliases that named them); the matcher keeps no state."""
@@ -151,7 +167,7 @@ class Engine:
         return [Hit(chunks[i], s, "hybrid", {"dense": dr.get(i), "keyword": kr.get(i)})
                 for i, s in fused if i in chunks]
 
-    def candidate_sentences(self, p: Parsed, docs: list[str] | None, hits: list[Hit]) -> list[ex.Sent]:
+    def candidate_sentences(self, p: Parsed, docs: list[str] | None, hits: list[Hit]) -> list[Sent]:
         """Sentences of the top chunks, plus every sentence of a small scoped set of reports."""
         strength: dict[tuple[str, int, int], float] = {}
         for r, h in enumerate(hits):
@@ -164,10 +180,10 @@ class Engine:
             for d in docs:
                 text = self.text(d)
                 for s, e in self.doc_sentences(d):
-                    out.append(ex.Sent(d, s, e, text[s:e], strength.get((d, s, e), 0.0)))
+                    out.append(Sent(d, s, e, text[s:e], strength.get((d, s, e), 0.0)))
             return out
         for (d, s, e), st in strength.items():
-            out.append(ex.Sent(d, s, e, self.text(d)[s:e], st))
+            out.append(Sent(d, s, e, self.text(d)[s:e], st))
         return out
 
     # ------------------------------------------------------------------- asking
@@ -284,33 +300,45 @@ class Engine:
             return refusal
         return self.answer_single(q, q_eff, p, docs)
 
+    def read(self, q_eff: str, p: Parsed, docs: list[str] | None):
+        """Retrieve, then list and featurise the candidates: (parsed with idf, hits, sentences,
+        candidates, feature matrix). The stages the fitted scorer reads (and eval.fit fits on)."""
+        hits = self.retrieve(q_eff, docs)
+        sents = self.candidate_sentences(p, docs, hits)
+        p = ex.with_idf(p, sents)
+        sents = _focus_sentences(p, sents)
+        years = {d: self.docs[d].year for d in {s.doc for s in sents} if d in self.docs}
+        cands, X = reader.rank(p, sents, years)
+        return p, hits, sents, cands, X
+
     def answer_single(self, q: str, q_eff: str, p: Parsed, docs: list[str] | None) -> Answer:
-        """The single-report reader: retrieve within ``docs``, extract a typed span, cite or abstain.
+        """The single-report reader: retrieve within ``docs``, list typed candidates, score them with
+        the fitted model, cite the best or abstain below the fitted threshold.
 
         This is the seam the cross-report planner calls once per report (``docs=[doc]``)."""
+        published = self.published_answer(q, p, docs)
+        if published is not None:
+            return published
         from .tables import answer_table  # a question naming a table row (and column) gets its cell
 
         cell = answer_table(self, q_eff, p, docs)
         if cell is not None:
             return cell
-        hits = self.retrieve(q_eff, docs)
-        sents = self.candidate_sentences(p, docs, hits)
-        p = ex.with_idf(p, sents)
+        p, hits, sents, cands, X = self.read(q_eff, p, docs)
         found = None
-        if p.intent == "count":
-            found = ex.best_count(p, sents)
-        elif p.intent == "phone":
-            found = ex.best_phone(p, sents)
-        elif p.intent == "email":
-            found = ex.best_email(p, sents)
-        elif p.intent == "date":
-            found = ex.best_date(p, sents)
-        elif p.intent == "yesno":
+        ok = False
+        if p.intent == "yesno":
             found = ex.answer_yesno(p, sents)
+            ok = found is not None and found.score >= self.settings.abstain_threshold
         else:
-            found = ex.answer_text(p, sents)
+            if p.intent == "text":
+                ordinal = ex.answer_ordinal(p, sents)
+                if ordinal is not None and ordinal.score >= self.settings.abstain_threshold:
+                    found, ok = ordinal, True
+            if found is None:
+                found, ok = reader.pick(self.scorer, p, cands, X)
         related = [self.citation(h.chunk.doc, h.chunk.start, h.chunk.end) for h in hits[:3]]
-        if found is None or found.score < self.threshold(p.intent):
+        if found is None or not ok:
             return _abstain(q, "报告中没有找到能回答这个问题的内容。以下是最相关的段落（仅供参考，不是答案）。",
                             p.intent, related, confidence=float(found.score) if found else 0.0)
         cite = self.sentence_citation(found.sent.doc, found.span[0], found.span[1])
@@ -329,11 +357,26 @@ class Engine:
                               self.settings.llm_api_key)
         return result
 
-    def threshold(self, intent: str) -> float:
-        base = self.settings.abstain_threshold
-        return {"phone": base * 0.6, "email": base * 0.6, "date": base * 0.8}.get(intent, base)
+    def published_answer(self, q: str, p: Parsed, docs: list[str] | None) -> Answer | None:
+        """「…报告是哪天发布的」 of one report: the page's publication date kept at ingest
+        (Document.published, from 发布时间:… lines that cleaning drops), cited by the report's title."""
+        if p.intent != "date" or docs is None or len(docs) != 1 or not self.docs[docs[0]].published:
+            return None
+        f = fold(q)
+        if not lexicon.ASKS_PUBLICATION.search(f) or any(v in f for v in lexicon.EVENT_VERBS):
+            return None
+        d = self.docs[docs[0]]
+        y, m, day = (int(x) for x in d.published.split("-"))
+        # cite the line that states it when cleaning kept it (发布日期:2018-10-31), else the title
+        stated = re.search(rf"{y}\s*[-/.年]\s*0?{m}\s*[-/.月]\s*0?{day}(?!\d)", fold(self.text(d.doc)))
+        spans = self.doc_sentences(d.doc)
+        if stated:
+            cite = self.sentence_citation(d.doc, stated.start(), stated.end())
+        else:
+            cite = self.citation(d.doc, *spans[0]) if spans else self.citation(d.doc, 0, 0)
+        return Answer(question=q, answer=f"{d.published}（网页发布时间）", value=d.published, abstained=False,
+                      confidence=1.0, citations=[cite], intent=p.intent)
 
-    # ----------------------------------------------------------- cross-report
     # ----------------------------------------------------------- cross-report
     def plan(self, q: str, named: int = 0) -> pl.Plan | None:
         """The cross-report plan of a question, or None for a single-report question.
@@ -540,6 +583,20 @@ def _last_question(history) -> str:
         elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
             return item[0]
     return ""
+
+
+def _focus_sentences(p: Parsed, sents: list[Sent], keep: int = 40) -> list[Sent]:
+    """The sentences worth reading: those whose text or neighbours share a term with the question
+    (a 电话: line beside the sentence naming the office), at most ``keep``, in report order."""
+    score = []
+    for i, s in enumerate(sents):
+        own = ex.cov(p, s.text)
+        near = max((ex.cov(p, sents[j].text) for j in (i - 1, i + 1)
+                    if 0 <= j < len(sents) and sents[j].doc == s.doc), default=0.0)
+        score.append(own + 0.5 * near + s.ret)
+    order = sorted(range(len(sents)), key=lambda i: -score[i])
+    top = sorted(i for i in order[:keep] if score[i] > 0)
+    return [sents[i] for i in top]
 
 
 def _phrase(intent: str, inst: str, f: ex.Found) -> str:

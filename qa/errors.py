@@ -18,3 +18,7 @@ class ConflictingScope(ReportQAError):
 
 class NotPlannable(ReportQAError):
     """A cross-report question whose per-report sub-question or condition cannot be worked out."""
+
+
+class ScorerError(ReportQAError):
+    """The reader's weights file is missing, unreadable or fitted on other features."""

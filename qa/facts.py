@@ -8,21 +8,24 @@ from index.tables import TABLE_FIELDS
 from index.textutil import fold, sentences
 
 from . import extract as ex
+from . import reader
+from .candidates import Sent
 from .parse import InstitutionMatcher, parse
+from .scorer import load as load_scorer
 
-# (fact name, canonical question, extractor)
+# (fact name, canonical question); each is answered by the same reader as a user's question,
+# with its fitted weights and abstention threshold.
 FACT_QUESTIONS = [
-    ("applications_received", "收到多少项信息公开申请？", ex.best_count),
-    ("applications_refused", "有多少项申请不予公开？", ex.best_count),
-    ("published_items", "主动公开了多少条信息？", ex.best_count),
-    ("complaints", "因信息公开工作受到举报、复议、诉讼吗？", ex.answer_yesno),
-    ("phone", "信息公开的联系电话是多少？", ex.best_phone),
-    ("email", "信息公开的联系邮箱是什么？", ex.best_email),
-    ("period", "本报告的统计期限是什么？", ex.best_date),
-    ("office", "对本报告有疑问应联系哪个部门？", ex.answer_text),
+    ("applications_received", "收到多少项信息公开申请？"),
+    ("applications_refused", "有多少项申请不予公开？"),
+    ("published_items", "主动公开了多少条信息？"),
+    ("complaints", "因信息公开工作受到举报、复议、诉讼吗？"),
+    ("phone", "信息公开的联系电话是多少？"),
+    ("email", "信息公开的联系邮箱是什么？"),
+    ("period", "本报告的统计期限是什么？"),
+    ("office", "对本报告有疑问应联系哪个部门？"),
 ]
-MIN_SCORE = {"applications_received": 0.45, "applications_refused": 0.45, "published_items": 0.45,
-             "complaints": 0.35, "phone": 0.2, "email": 0.2, "period": 0.2, "office": 0.45}
+YESNO_MIN_SCORE = 0.35  # the yes/no answerer's own floor (it is not a fitted candidate ranker)
 FACT_LABELS = {"applications_received": "收到申请", "applications_refused": "不予公开",
                "published_items": "主动公开信息", "complaints": "举报/复议/诉讼", "phone": "联系电话",
                "email": "电子邮箱", "period": "统计期限", "office": "负责部门"}
@@ -95,16 +98,22 @@ def gov_facts(text: str) -> list[dict]:
 
 def extract_facts(doc: Document, text: str, chunks: list[Chunk]) -> list[dict]:
     """Facts of one report, each with the exact evidence sentence (for the facts table)."""
-    sents = [ex.Sent(doc.doc, s, e, text[s:e], 0.0) for s, e in sentences(text)]
+    sents = [Sent(doc.doc, s, e, text[s:e], 0.0) for s, e in sentences(text)]
     matcher = InstitutionMatcher([doc.institution])
     table = {f["name"]: f for f in gov_facts(text)}
     out = list(table.values())
-    for name, question, fn in FACT_QUESTIONS:
+    scorer = load_scorer()
+    for name, question in FACT_QUESTIONS:
         if name in table:
             continue
         p = ex.with_idf(parse(question, matcher), sents)
-        found = fn(p, sents)
-        if found is None or found.score < MIN_SCORE[name]:
+        if p.intent == "yesno":
+            found = ex.answer_yesno(p, sents)
+            ok = found is not None and found.score >= YESNO_MIN_SCORE
+        else:
+            cands, X = reader.rank(p, sents, {doc.doc: doc.year})
+            found, ok = reader.pick(scorer, p, cands, X)
+        if found is None or not ok:
             continue
         s, e = found.sent.start, found.sent.end
         out.append({"name": name, "value": found.value, "start": s, "end": e, "quote": text[s:e],

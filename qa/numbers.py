@@ -6,16 +6,21 @@ from dataclasses import dataclass
 
 import cn2an
 
+from index import lexicon
 from index.textutil import fold
 
-UNITS = ["人次", "批次", "个部分", "部分", "余项", "项", "条", "件", "次", "个", "期", "批", "起", "场", "份", "篇",
-         "家", "门", "类", "名", "所", "人", "封", "例", "万条", "万人次", "万次", "余条", "余次", "余人"]
-_UNIT_RE = "|".join(sorted({u.lstrip("余") for u in UNITS}, key=len, reverse=True))
+UNITS = list(lexicon.UNITS)
+# 万/亿 are multipliers, not units: 1.2万人次 is 12000 人次, 近8万 is 80000.
+_UNIT_RE = "|".join(sorted({u.lstrip("余").lstrip("万") for u in UNITS} - {""}, key=len, reverse=True))
 _CN_NUM = "零〇一二两三四五六七八九十百千万"
+_PRE = "|".join(lexicon.APPROX_BEFORE)
 NUM_RE = re.compile(
-    rf"(?P<approx_pre>近|约|超过|逾|达|共计|共|合计|累计)?"
+    rf"(?P<approx_pre>{_PRE}|达|共计|共|合计|累计)?"
     rf"(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN_NUM}]{{1,8}})"
-    rf"\s*(?P<approx_post>余|多)?\s*(?P<unit>{_UNIT_RE})")
+    rf"\s*(?P<approx_post>余|多)?\s*(?P<mult>[万亿])?\s*(?P<approx_post2>余|多)?"
+    rf"\s*(?:(?P<unit>{_UNIT_RE})|(?P<pct>%|％))")
+# A bare approximated magnitude with no unit after it: 近8万, 约3亿.
+BARE_MULT_RE = re.compile(rf"(?P<approx_pre>{_PRE})(?P<num>\d+(?:\.\d+)?)(?P<mult>[万亿])")
 
 
 @dataclass(frozen=True)
@@ -46,23 +51,33 @@ def find_numbers(text: str) -> list[NumberSpan]:
     """Counted quantities in ``text``; years, dates, ordinals and phone digits are left out."""
     f = fold(text)
     out = []
-    for m in NUM_RE.finditer(f):
+    taken: set[int] = set()
+    for m in list(NUM_RE.finditer(f)) + list(BARE_MULT_RE.finditer(f)):
         num = m.group("num")
         s, e = m.start("num"), m.end()
+        if s in taken:
+            continue
         before = f[max(0, s - 1):s]
         after = f[m.end("num"):m.end("num") + 1]
-        if before == "第" or (before.isdigit()) or after in ("年", "月", "日", "号", "%", "-"):
+        if before == "第" or before.isdigit() or before == "." or after in ("年", "月", "日", "号", "-"):
             continue
         if num in ("万", "千", "百", "亿"):
             continue  # a bare magnitude (万人) is not a count
         value = to_number(num)
         if value is None:
             continue
-        if isinstance(value, (int, float)) and value > 10**9:
+        mult = m.group("mult") or ""
+        if mult:
+            value = value * lexicon.MULTIPLIERS[mult]
+            value = int(value) if float(value).is_integer() else value
+        if isinstance(value, (int, float)) and value > 10**10:
             continue
-        unit = m.group("unit")
-        approx = (m.group("approx_pre") or "") if (m.group("approx_pre") or "") in ("近", "约", "超过", "逾") else ""
-        approx = approx or (m.group("approx_post") or "")
-        start = m.start("approx_pre") if approx and m.group("approx_pre") in ("近", "约", "超过", "逾") else s
+        gd = m.groupdict()
+        unit = "%" if gd.get("pct") else (gd.get("unit") or "")
+        pre = gd.get("approx_pre") or ""
+        approx = pre if pre in lexicon.APPROX_BEFORE else ""
+        approx = approx or gd.get("approx_post") or gd.get("approx_post2") or ""
+        start = m.start("approx_pre") if pre in lexicon.APPROX_BEFORE else s
+        taken.add(s)
         out.append(NumberSpan(value, unit, start, e, text[start:e], approx))
-    return out
+    return sorted(out, key=lambda n: n.start)

@@ -277,7 +277,7 @@ def cmd_eval(args, settings: Settings) -> int:
     from eval.run import run_eval
 
     return run_eval(settings, qa_files=args.qa, corpora=args.corpus, out=Path(args.out),
-                    min_accuracy=args.min_accuracy, baseline=not args.no_baseline)
+                    min_accuracy=args.min_accuracy, baseline=not args.no_baseline, cv=args.cv)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -370,6 +370,9 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="eval-out")
     sp.add_argument("--min-accuracy", type=float)
     sp.add_argument("--no-baseline", action="store_true")
+    sp.add_argument("--cv", type=int, metavar="K",
+                    help="also score K-fold cross-validation by report: the reader's scorer is refitted on the "
+                         "other folds' questions (folds fixed in eval/folds.json) before answering each fold")
     sp.set_defaults(fn=cmd_eval)
     return p
 

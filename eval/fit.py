@@ -1,0 +1,289 @@
+"""Fit the reader's candidate scorer on the gold sets and write qa/reader_weights.json.
+
+    python -m eval.fit [--work DIR] [--out qa/reader_weights.json] [--write-folds]
+
+Training rows are the candidates the reader lists for each gold question (qa/candidates.py) with
+their features (qa/features.py); a candidate is a positive when its value answers the gold
+question (eval.scoring.score_answer) and its sentence holds the gold evidence. One logistic
+regression is fitted per intent, and the abstention threshold of each intent is the one that
+answers most questions right on the training rows, with ``none`` questions counted three times
+so that they keep abstaining.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import ReportQAError
+from index.settings import Settings
+from qa.features import FEATURES
+from qa.scorer import WEIGHTS, Model, Scorer
+from qa.service import Service
+
+from .scoring import citation_ok, norm_text, score_answer
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FOLDS = Path(__file__).with_name("folds.json")
+READER_INTENTS = ("count", "phone", "email", "date", "text")
+# A wrong answer to a question the reports cannot answer costs more than a missed answer: the
+# threshold search counts each ``none`` question this many times.
+NONE_WEIGHT = 3.0
+CALIB_C = 1.0  # inverse regularisation of the confidence model
+
+
+def datasets() -> list[tuple[str, list[Path], list[Path]]]:
+    """(name, gold files, corpus folders) of every dev set: our demo corpus and ../shared."""
+    out = [("demo", [ROOT / "eval" / "corpus" / "demo_qa.jsonl"], [ROOT / "eval" / "corpus" / "demo"])]
+    if SHARED.exists():
+        out += [("seeds", [SHARED / "eval" / "seeds_dev.jsonl"], [SHARED / "seeds"]),
+                ("wild", [SHARED / "wild_dev" / "qa.jsonl", SHARED / "wild_more" / "qa.jsonl"],
+                 [SHARED / "wild_dev" / "docs", SHARED / "wild_more" / "docs"]),
+                ("gov", [SHARED / "gov" / "qa.jsonl"], [SHARED / "gov" / "docs"])]
+    return out
+
+
+@dataclass
+class QRows:
+    """The reader's candidates for one gold question: features, labels, and what scores them."""
+
+    gold: dict
+    intent: str
+    X: np.ndarray
+    y: np.ndarray
+
+
+def question_rows(engine, gold: list[dict]) -> list[QRows]:
+    """Candidate features and labels for every gold question the reader answers (not list/yes-no)."""
+    out = []
+    for g in gold:
+        try:
+            q = engine.validate(g["question"])
+            p, docs, _, refusal = engine.scope(q, q, None)
+        except ReportQAError:
+            continue
+        if refusal is not None or p.intent not in READER_INTENTS:
+            continue
+        p, _, _, cands, X = engine.read(q, p, docs)
+        y = np.zeros(len(cands), dtype=np.int8)
+        if g.get("type") != "none":
+            ev = norm_text(g.get("evidence"))
+            for j, c in enumerate(cands):
+                pred = {"value": c.value, "answer": c.display, "abstained": False,
+                        "citations": [{"doc": c.sent.doc, "quote": c.sent.text}]}
+                if score_answer(g, pred) and (not ev or citation_ok(g, pred)):
+                    y[j] = 1
+        out.append(QRows(g, p.intent, X, y))
+    return out
+
+
+def _fit_lr(X: np.ndarray, y: np.ndarray, C: float) -> tuple[np.ndarray, float]:
+    if y.min() == y.max():  # nothing to separate: a constant model that abstains
+        return np.zeros(X.shape[1], dtype=np.float32), (-10.0 if y.max() == 0 else 10.0)
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=C, max_iter=2000)
+    lr.fit(X, y)
+    return lr.coef_[0].astype(np.float32), float(lr.intercept_[0])
+
+
+def _fit_ranker(rows: list[QRows], C: float) -> np.ndarray:
+    """Conditional-logit weights: per question, softmax over its candidates, maximising the
+    probability of the right ones (L2-regularised with strength 1/C)."""
+    from scipy.optimize import minimize
+
+    qs = [r for r in rows if len(r.X) and r.y.any()]
+    if not qs:
+        return np.zeros(len(FEATURES), dtype=np.float64)
+    d = qs[0].X.shape[1]
+    Xs = [r.X.astype(np.float64) for r in qs]
+    Ys = [r.y.astype(bool) for r in qs]
+
+    def loss(w):
+        total, grad = 0.5 * (w @ w) / C, w / C
+        for X, y in zip(Xs, Ys):
+            z = X @ w
+            z = z - z.max()
+            e = np.exp(z)
+            p_all = e / e.sum()
+            pos = e[y].sum() / e.sum()
+            total -= np.log(pos + 1e-12)
+            # d/dw -log(sum_pos softmax) = E_all[x] - E_pos[x]
+            p_pos = np.where(y, e, 0.0) / max(e[y].sum(), 1e-300)
+            grad = grad + X.T @ (p_all - p_pos)
+        return total, grad
+
+    res = minimize(loss, np.zeros(d), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    return res.x
+
+
+def _calibrate(w: np.ndarray, rows: list[QRows]) -> tuple[float, float]:
+    """(a, b) of P(top candidate is right) = sigmoid(a * top score + b), fitted on the training rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    z, ok = [], []
+    for r in rows:
+        if len(r.X):
+            sc = r.X @ w
+            i = int(np.argmax(sc))
+            z.append(sc[i])
+            ok.append(int(r.y[i]))
+    if len(set(ok)) < 2:
+        return 1.0, 0.0
+    lr = LogisticRegression(C=10.0)
+    lr.fit(np.asarray(z).reshape(-1, 1), np.asarray(ok))
+    a = float(lr.coef_[0][0])
+    return (a, float(lr.intercept_[0])) if a > 0 else (1e-3, float(lr.intercept_[0]))
+
+
+def fit_calibration(model: Model, rows: list[QRows], with_features: bool = True) -> tuple[float, ...]:
+    """(a_score, a_lead, b[, a_features...]): P(top candidate is right) from its score, its lead over
+    the runner-up and its features, a logistic regression over the training questions (``none``
+    questions are negatives)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from qa.scorer import LONE_LEAD
+
+    feats, ok = [], []
+    for r in rows:
+        if len(r.X) == 0:
+            continue
+        z = model.scores(r.X)
+        i = int(np.argmax(z))
+        lead = float(z[i] - np.partition(z, -2)[-2]) if len(z) > 1 else LONE_LEAD
+        feats.append([float(z[i]), min(lead, LONE_LEAD)] + (list(map(float, r.X[i])) if with_features else []))
+        ok.append(int(r.y[i]))
+    if len(set(ok)) < 2:
+        return (1.0, 0.0, 0.0)
+    lr = LogisticRegression(C=CALIB_C, max_iter=2000)
+    lr.fit(np.asarray(feats), np.asarray(ok))
+    c = [float(x) for x in lr.coef_[0]]
+    return (c[0], c[1], float(lr.intercept_[0]), *c[2:])
+
+
+def fit_threshold(model: Model, rows: list[QRows]) -> float:
+    """The threshold that answers most training questions right (``none`` counted NONE_WEIGHT times)."""
+    tops = []
+    for r in rows:
+        if len(r.X) == 0:
+            tops.append((0.0, False, r.gold.get("type") == "none"))
+            continue
+        i, conf = model.confidence(r.X)
+        tops.append((conf, bool(r.y[i]), r.gold.get("type") == "none"))
+    cands = sorted({0.0} | {t for t, _, _ in tops})
+    best_t, best_v = 0.5, -1.0
+    for k, t in enumerate(cands):
+        thr = (t + cands[k - 1]) / 2 if k else t
+        v = sum(1.0 for p, ok, _ in tops if ok and p >= thr) + sum(NONE_WEIGHT for p, _, none in tops if none and p < thr)
+        if v > best_v:
+            best_t, best_v = thr, v
+    return best_t
+
+
+def fit(rows: list[QRows], C: float = 1.0, method: str = "pointwise") -> Scorer:
+    """One model per reader intent (and a shared one), its abstention threshold fitted likewise.
+
+    ``ranker``: a conditional logit over each question's candidates, its top score
+    calibrated to a probability; ``pointwise`` (default, as good under CV and simpler): a logistic regression over all candidates."""
+    models = {}
+    groups = {"*": rows}
+    for intent in READER_INTENTS:
+        groups[intent] = [r for r in rows if r.intent == intent]
+    shared = None
+    for name, rs in groups.items():
+        rs_x = [r for r in rs if len(r.X)]
+        if not rs_x or sum(int(r.y.sum()) for r in rs_x) < 3:
+            if shared is not None:
+                models[name] = Model(shared.coef, shared.intercept,
+                                     fit_threshold(shared, rs) if rs else shared.threshold, shared.calib)
+            continue
+        if method == "ranker":
+            w = _fit_ranker(rs_x, C)
+            a, b = _calibrate(w, rs_x)
+            coef = (a * w).astype(np.float32)
+        else:
+            X = np.vstack([r.X for r in rs_x])
+            y = np.concatenate([r.y for r in rs_x])
+            coef, b = _fit_lr(X, y, C)
+        m = Model(coef, b, 0.5)
+        m = Model(coef, b, 0.5, fit_calibration(m, rs_x))
+        m = Model(coef, b, fit_threshold(m, rs), m.calib)
+        models[name] = m
+        if name == "*":
+            shared = m
+    return Scorer(tuple(FEATURES), models)
+
+
+def load_folds() -> dict:
+    """The fixed fold of each report (eval/folds.json)."""
+    return json.loads(FOLDS.read_text(encoding="utf-8"))
+
+
+def fold_of(gold: dict, folds: dict) -> int:
+    """The fold of a gold question: its report's fold; questions without a report by their id."""
+    k = int(folds["k"])
+    doc = Path(str(gold.get("doc") or "")).name
+    if doc in folds["docs"]:
+        return int(folds["docs"][doc])
+    return zlib.crc32(str(gold.get("id", gold.get("question"))).encode("utf-8")) % k
+
+
+def write_folds(k: int = 5) -> dict:
+    """Assign every dev report to one of ``k`` folds (a fixed, seeded shuffle) and save it."""
+    docs = sorted({p.name for _, _, corpora in datasets() for c in corpora for p in Path(c).iterdir()
+                   if p.is_file() and not p.name.startswith("manifest")})
+    rng = np.random.default_rng(20261128)
+    order = rng.permutation(len(docs))
+    folds = {"k": k, "docs": {docs[i]: int(r % k) for r, i in enumerate(order)}}
+    FOLDS.write_text(json.dumps(folds, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return folds
+
+
+def collect(work: Path, settings: Settings) -> list[QRows]:
+    """Ingest each dev set into its own index under ``work`` (skipped when unchanged) and list rows."""
+    from .run import load_gold
+
+    rows = []
+    embedder = None
+    for name, qa_files, corpora in datasets():
+        svc = Service(settings.with_(index_dir=work / name), embedder)
+        embedder = svc.embedder
+        svc.ingest(corpora)
+        gold = load_gold([str(f) for f in qa_files])
+        got = question_rows(svc.engine(), gold)
+        print(f"{name}: {len(got)} questions, {sum(int(r.y.max(initial=0)) for r in got)} with a right candidate",
+              file=sys.stderr)
+        rows += got
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval.fit", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--work", default=".reportqa/fit", help="index folders of the dev sets")
+    ap.add_argument("--out", default=str(WEIGHTS))
+    ap.add_argument("--model", default="m3e-small")
+    ap.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
+    ap.add_argument("--method", choices=["pointwise", "ranker"], default="pointwise")
+    ap.add_argument("--write-folds", action="store_true", help="(re)assign eval/folds.json first")
+    args = ap.parse_args(argv)
+    if args.write_folds:
+        write_folds()
+    rows = collect(Path(args.work), Settings(model=args.model))
+    scorer = fit(rows, args.C, args.method)
+    data = scorer.to_json()
+    data["fitted_on"] = {name: [str(f.relative_to(ROOT.parent)) if f.is_relative_to(ROOT.parent) else str(f)
+                                for f in files] for name, files, _ in datasets()}
+    data["questions"] = len(rows)
+    Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"fitted on {len(rows)} questions -> {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

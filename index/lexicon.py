@@ -1,0 +1,116 @@
+"""The genre's vocabulary, in one place for index/ and qa/.
+
+Every list here states a pattern of 信息公开工作年度报告 seen in at least three different reports
+(the comment says which pattern); nothing in it names a single question. Scoring weights are
+not here: they are fitted (qa/reader_weights.json, ``python -m eval.fit``).
+"""
+from __future__ import annotations
+
+import re
+
+# ------------------------------------------------------------------ years and periods
+# A calendar year, an academic year (2021-2022学年, 2021—2022学年度) and a dated day, as every
+# report writes them in its title, its statistics period and its events.
+YEAR = r"(?:19|20)\d{2}"
+ACADEMIC_YEAR = re.compile(rf"({YEAR})\s*[-—–~至到－]\s*({YEAR})\s*(?:学年度|学年|年度)")
+CALENDAR_YEAR = re.compile(rf"({YEAR})\s*(?:年度|年)(?!\s*\d{{1,2}}\s*月)")
+DAY = re.compile(rf"({YEAR})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*[日号]?")
+# 年 is sometimes lost in web extraction (20126月 is 2012年6月).
+MONTH = re.compile(rf"({YEAR})\s*年?\s*(1[0-2]|0?[1-9])\s*月(?:\s*(?:[-—–~至到－]\s*\d{{1,2}}\s*月))?(?:底|初|中旬|上旬|下旬)?")
+_DATE = r"(20\d{2})\s*年?\s*(\d{1,2})?\s*月?\s*(\d{1,2})?\s*日?"
+# Statistics periods: 2021年9月1日至2022年8月31日, also with 年/月 lost by web extraction
+# (202191日至2022831), 起…止 and dash forms; seen in most university reports.
+PERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*[,，]?\s*(?:至|到|—|-|~|－|――)\s*{_DATE}\s*(?:止)?")
+# Words that introduce the statistics period (统计期限为…, 所列数据的统计时间…, 起止时间…).
+PERIOD_CUES = ("统计期限", "统计时间", "统计年限", "起止时间", "统计数据", "数据统计", "统计周期", "时间段",
+               "所列数据", "统计", "期限")
+
+# ------------------------------------------------------------------ units and numbers
+# Counting units of the genre (申请2项, 信息321条, 培训2场, 七个部分, 1.2万人次).
+UNITS = ("人次", "批次", "个部分", "部分", "项", "条", "件", "次", "个", "期", "批", "起", "场", "份", "篇",
+         "家", "门", "类", "名", "所", "人", "封", "例", "余项", "余条", "余次", "余人", "万条", "万人次", "万次")
+MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
+# Approximations written before or after a figure (近8万, 约200条, 2000余条, 超过100项).
+APPROX_BEFORE = ("近", "约", "超过", "逾")
+APPROX_AFTER = ("余", "多")
+# A total against its parts: 共收到申请44件(其中:网上申请42件…); government and university reports alike.
+TOTAL_CUES = ("共", "合计", "总计", "累计", "总共", "一共", "总数")
+SUB_CUES = ("其中",)
+
+# ------------------------------------------------------------------ offices and organisations
+# Suffixes of the offices that run the work (党政办公室, 信息公开领导小组, 监察处, 档案馆, 受理窗口).
+OFFICE_SUFFIXES = ("办公室", "受理窗口", "窗口", "处", "部", "中心", "委员会", "小组", "室", "办", "科", "馆")
+# Suffixes of institution names (universities, colleges, government bodies).
+INSTITUTION_SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业学院", "大学", "学院", "学校")
+
+# ------------------------------------------------------------------ report structure
+# Section names of the national template (概述, 主动公开情况, 依申请公开…); a sentence naming four
+# of them is the report's own outline and states no fact.
+SECTION_NAMES = ("概述", "主动公开", "依申请", "评议", "举报", "存在的", "其他需要报告", "改进")
+# "No applications at all" (本年度未收到信息公开申请), which makes every kind of application 0;
+# stated by many university and government reports (four wild_more government bodies alone).
+NO_APPLICATIONS = re.compile(r"(未|没有|尚未|并未)(收到|受理|接到).{0,12}申请")
+# A stated count of nothing: a negated occurrence or receipt (未收到, 没有发生, 暂无, 未出现),
+# the way university and government reports alike write a 0 (not 无力, 无法, 无论).
+ZERO_STATEMENT = re.compile(r"(未|没有|尚未|并未|均未|暂无|无|未曾)(收到|发生|受理|接到|出现|产生|有|涉及)"
+                            r"|^\s*(无|暂无)\s*[。；;]?$")
+# Negations that govern a stated fact (未收到, 没有发生, 暂无).
+NEGATION = re.compile(r"(未|没有|无|尚未|不存在|未曾|均未|暂无|并未|没)")
+
+# ------------------------------------------------------------------ answer kinds
+# What a question asks for, by the words it uses; each kind below is asked for in three or more
+# reports of the dev sets. The reader uses this only as one feature (kind agreement) whose
+# weight is fitted, never as a rule that picks the answer.
+KIND_CUES = {
+    "fax": ("传真",),
+    "phone": ("电话", "热线"),
+    "email": ("邮箱", "电子邮件", "邮件", "email", "e-mail"),
+    # where the report can be read or downloaded (信息公开网, 专栏, 网址)
+    "url": ("网址", "网站", "网页", "链接", "平台", "专栏"),
+    "wechat": ("微信号", "公众号"),
+    "address": ("地址", "门牌", "哪条路", "在哪里"),
+    # the 文号 of a cited rule or notice (教办厅函〔2017〕41号)
+    "docno": ("文号",),
+    # a cited rule, notice or attached table, written in 《》
+    "title": ("表", "办法", "细则", "规定", "制度", "文件", "通知"),
+    # a working method quoted as a slogan (“统筹规划、稳步推进”的工作方针/思路/机制/格局)
+    "quoted": ("方针", "原则", "思路", "机制", "格局"),
+    "org": ("部门", "机构", "办公室", "单位", "处室", "组织", "谁"),
+    "percent": ("率", "比例", "百分", "占比"),
+    "period": ("期限", "期间", "时间段", "起止", "统计时间", "统计年限", "覆盖", "哪段"),
+    "year": ("哪一年", "哪年", "年份"),
+    "ay": ("哪个学年", "哪一学年"),
+    "day": ("哪天", "哪一天", "日期", "发布"),
+    "month": ("什么时候", "何时"),
+}
+# Labels a report writes right before a typed value (电话:, 传真:, 邮箱:, 地址:, 网址…).
+KIND_LABELS = {
+    "phone": ("电话", "热线", "咨询", "联系", "tel"),
+    "fax": ("传真", "fax"),
+    "email": ("邮箱", "邮件", "e-mail", "email", "信箱"),
+    "url": ("网址", "网站", "网", "平台", "专栏", "http"),
+    "wechat": ("微信号", "公众号", "微信"),
+    "address": ("地址", "地点", "位于"),
+    "period": PERIOD_CUES,
+}
+# Roles in the leading group and who holds them (以校长为组长, 组长由校党委书记、校长担任,
+# 副校级领导任副组长); asked 组长由谁担任 of university reports (辽宁师范, 山东英才, 南华, 福建农业…).
+ROLES = ("副组长", "组长", "负责人", "主任", "牵头人", "召集人")
+
+
+def role_holder(role: str) -> re.Pattern:
+    """The clause shapes that bind a holder to ``role`` (not 副组长 when 组长 is asked)."""
+    r = rf"(?<!副){re.escape(role)}" if not role.startswith("副") else re.escape(role)
+    return re.compile(rf"(以|由)[^，,；;。]{{1,24}}?(为|担任|任){r}|{r}由[^，,；;。]{{1,24}}?担任|[^，,；;。]{{1,24}}?(担任|任){r}")
+
+
+# Events a date can belong to, apart from the statistics period and publication: a group set up
+# (成立), a rule issued (印发, 出台, 制定) or revised (修订), adopted at a meeting (审议通过), work
+# started (启动, 开始, 推行). Seen across the university and government reports alike.
+EVENT_VERBS = ("成立", "印发", "出台", "制定", "修订", "审议通过", "通过", "启动", "开始", "推行", "召开", "梳理",
+               "更新", "建立", "开通", "上线")
+# The page's own publication (发布时间:2022-10-30, [2022-10-31]).
+PUBLICATION_CUES = ("发布时间", "发布日期", "发表时间", "发稿时间", "发布")
+# A question about the report's own publication day (报告是哪天发布的, 报告的发布日期).
+ASKS_PUBLICATION = re.compile(r"报告.{0,4}(哪天|哪一天|哪日|什么时候|何时|什么日期).{0,3}(发布|发表|公布)"
+                              r"|报告.{0,4}(发布|发表|公布)(日期|时间)")

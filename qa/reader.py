@@ -1,0 +1,35 @@
+"""The reader's last stages on a set of sentences: candidates -> features -> fitted score.
+
+Used by the engine (per question) and by the facts table (per report at ingest), so that both
+pick answers the same way with the same fitted weights and thresholds.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .candidates import Candidate, Sent, candidates
+from .extract import Found
+from .features import featurize
+from .parse import Parsed
+from .scorer import Scorer
+
+
+def found_of(c: Candidate, prob: float) -> Found:
+    """A chosen candidate as the answer span with its fitted probability as score."""
+    return Found(c.value, c.display.strip(), c.sent, c.span, prob)
+
+
+def rank(p: Parsed, sents: list[Sent], years: dict[str, str] | None = None
+         ) -> tuple[list[Candidate], np.ndarray]:
+    """The candidates of ``p.intent`` in ``sents`` and their feature matrix."""
+    cands = candidates(p.intent, sents)
+    return cands, featurize(p, cands, sents, years)
+
+
+def pick(scorer: Scorer, p: Parsed, cands: list[Candidate], X: np.ndarray) -> tuple[Found | None, bool]:
+    """(the best candidate, whether its probability clears the intent's fitted threshold)."""
+    i, prob, ok = scorer.best(p.intent, X)
+    return (found_of(cands[i], prob) if i >= 0 else None), ok
+
+
+__all__ = ["found_of", "pick", "rank"]

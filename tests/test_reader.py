@@ -1,0 +1,216 @@
+"""The reader's stages: candidates (a table of spans), features, the fitted scorer, the fit, the folds."""
+from __future__ import annotations
+
+import json
+import zlib
+
+import numpy as np
+import pytest
+
+from eval import fit as F
+from qa import scorer as scoring
+from qa.candidates import KINDS, Sent, candidates, clauses, sentence_candidates
+from qa.errors import ScorerError
+from qa.extract import with_idf
+from qa.features import FEATURES, featurize, wanted_kinds
+from qa.numbers import find_numbers
+from qa.parse import InstitutionMatcher, parse
+
+from .conftest import DEMO, shared_path
+
+
+def spans(text: str, kinds: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    s = Sent("d", 100, 100 + len(text), text)
+    out = []
+    for c in sentence_candidates(s, kinds):
+        assert text[c.start:c.end] == c.display  # a candidate is always a span of its sentence
+        assert c.span == (100 + c.start, 100 + c.end)
+        out.append((c.kind, c.value, c.display))
+    return out
+
+
+@pytest.mark.parametrize("text, kinds, want", [
+    ("共收到申请44件(其中网上申请42件)", ("number",),
+     [("number", "44", "44件"), ("number", "42", "42件")]),
+    ("网民留言办结率达91.65%", ("number", "percent"), [("percent", "91.65%", "91.65%")]),
+    ("访问量近8万", ("number",), [("number", "80000", "近8万")]),
+    ("浏览1.2万人次", ("number",), [("number", "12000", "1.2万人次")]),
+    ("这是第八次会议", ("ordinal",), [("ordinal", "8", "第八次")]),
+    ("本年度未收到信息公开申请", ("zero",), [("zero", "0", "本年度未收到信息公开申请")]),
+    ("电话:0100-5550123,传真:0100-5550124", ("phone", "fax"),
+     [("phone", "0100-5550123", "0100-5550123"), ("fax", "0100-5550124", "0100-5550124")]),
+    ("邮箱:xxgk@example.edu.cn", ("email",), [("email", "xxgk@example.edu.cn", "xxgk@example.edu.cn")]),
+    ("可在信息公开网(http://xxgk.example.cn/)下载", ("url",),
+     [("url", "http://xxgk.example.cn", "http://xxgk.example.cn/")]),
+    ("官方微信号:gh_1a2b3c4d5e6f", ("wechat",), [("wechat", "gh_1a2b3c4d5e6f", "gh_1a2b3c4d5e6f")]),
+    ("地址:青岚市北辰区学府大道88号", ("address",), [("address", "青岚市北辰区学府大道88号", "青岚市北辰区学府大道88号")]),
+    ("依据《青岚学院信息公开办法》(青院发〔2020〕12号)", ("title", "docno"),
+     [("title", "《青岚学院信息公开办法》", "《青岚学院信息公开办法》"), ("docno", "青院发〔2020〕12号", "青院发〔2020〕12号")]),
+    ("坚持“统筹兼顾、稳步推进”的原则", ("quoted",), [("quoted", "统筹兼顾、稳步推进", "统筹兼顾、稳步推进")]),
+    ("统计期限为2022年9月1日至2023年8月31日", ("period", "day", "year"),
+     [("period", "2022年9月1日至2023年8月31日", "2022年9月1日至2023年8月31日")]),
+    ("学校于20126月印发细则,2014年7月25日审议通过", ("day", "month", "year"),
+     [("month", "2012年6月", "20126月"), ("day", "2014年7月25日", "2014年7月25日")]),
+    ("2019年成立领导小组", ("year",), [("year", "2019年", "2019年")]),
+    ("由党委办公室、校长办公室负责", ("org",), [("org", "由党委办公室、校长办公室", "由党委办公室、校长办公室")]),
+])
+def test_candidate_spans(text, kinds, want):
+    assert sorted(spans(text, kinds), key=lambda x: text.find(x[2])) == want
+
+
+def test_clauses_are_whole_and_never_cut_mid_word():
+    text = "组长由校党委书记、校长担任,分管人事工作的副校长和纪委书记担任副组长。"
+    got = [text[a:b] for a, b in clauses(text)]
+    assert got == ["组长由校党委书记、校长担任", "分管人事工作的副校长和纪委书记担任副组长"]
+
+
+def test_intent_kinds_cover_every_reader_intent():
+    assert set(KINDS) == {"count", "phone", "email", "date", "text"}
+    sents = [Sent("d", 0, 12, "电话:0100-5550123")]
+    assert [c.kind for c in candidates("phone", sents)] == ["phone"]
+    assert candidates("email", sents) == []
+
+
+def test_numbers_multiply_and_keep_the_written_form():
+    n = find_numbers("近8万")[0]
+    assert (n.value, n.text, n.approx) == (80000, "近8万", "近")
+    assert find_numbers("约3亿")[0].value == 300_000_000 and find_numbers("1.2万人次")[0].value == 12000
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("传真号码是多少？", {"fax"}),
+    ("办结率是多少？", {"percent"}),
+    ("统计期限是什么？", {"period"}),
+    ("是哪一年成立的？", {"year"}),
+    ("附了什么表？", {"title"}),
+])
+def test_wanted_kinds(question, kinds):
+    assert kinds <= wanted_kinds(question)
+
+
+def _feats(question: str, text: str, intent_kinds=None):
+    p = parse(question, InstitutionMatcher([]))
+    sents = [Sent("d", 0, len(text), text, 1.0)]
+    p = with_idf(p, sents)
+    cands = candidates(p.intent, sents)
+    return p, cands, featurize(p, cands, sents, {"d": "2023"})
+
+
+def test_features_bind_the_asked_thing_to_its_figure():
+    p, cands, X = _feats("委网站公开了多少条信息？", "委网站公开信息3071条,微信公众号公开信息4681条。")
+    assert X.shape == (len(cands), len(FEATURES)) and [c.value for c in cands] == ["3071", "4681"]
+    col = FEATURES.index("tight_before_cov")
+    assert X[0, col] > X[1, col]
+    assert X[0, FEATURES.index("kind_number")] == 1.0
+
+
+def test_features_tell_sub_counts_and_unit_agreement():
+    p, cands, X = _feats("共收到多少件申请？", "共收到申请44件(其中网上申请42件),办结3项。")
+    vals = [c.value for c in cands]
+    sub, total, unit = (FEATURES.index(n) for n in ("sub_count", "total_wanted", "unit_mismatch"))
+    assert X[vals.index("42"), sub] == 1.0 and X[vals.index("44"), sub] == 0.0
+    assert X[vals.index("3"), unit] == 1.0 and X[vals.index("44"), unit] == 0.0
+    assert X[vals.index("44"), total] == 0.0  # 共 is not right before 44: 收到申请 sits between
+
+
+def test_shipped_weights_load_and_match_the_features():
+    sc = scoring.load()
+    assert sc.features == tuple(FEATURES)
+    for intent in KINDS:
+        m = sc.model(intent)
+        assert m.coef.shape == (len(FEATURES),) and 0.0 <= m.threshold <= 1.0
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"features": ["a"], "models": {"*": {"coef": [1.0], "intercept": 0, "threshold": 0.5}}}, "other features"),
+    ({"features": FEATURES, "models": {"*": {"coef": [1.0], "intercept": 0, "threshold": 0.5}}}, "weights for"),
+])
+def test_bad_weights_are_typed_errors(tmp_path, data, message):
+    f = tmp_path / "w.json"
+    f.write_text(json.dumps(data))
+    with pytest.raises(ScorerError, match=message):
+        scoring.load(f)
+
+
+def test_missing_weights_file_is_a_typed_error(tmp_path):
+    with pytest.raises(ScorerError, match="cannot read"):
+        scoring.load(tmp_path / "absent.json")
+
+
+def test_scorer_picks_the_best_and_applies_the_threshold():
+    m = scoring.Model(np.array([2.0, 0.0], dtype=np.float32), -1.0, 0.6)
+    sc = scoring.Scorer(("a", "b"), {"*": m})
+    X = np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float32)
+    i, p, ok = sc.best("count", X)
+    assert i == 1 and abs(p - 1 / (1 + np.exp(-1.0))) < 1e-6 and ok
+    assert sc.best("count", X[:1])[2] is False
+    assert sc.best("count", X[:0]) == (-1, 0.0, False)
+
+
+def _rows(n: int, rng) -> list[F.QRows]:
+    """Synthetic questions: the right candidate has feature 0 high; ``none`` questions have none."""
+    out = []
+    d = len(FEATURES)
+    for q in range(n):
+        X = rng.random((5, d)).astype(np.float32) * 0.3
+        y = np.zeros(5, dtype=np.int8)
+        none = q % 5 == 0
+        if not none:
+            X[q % 5, 0] = 1.0
+            y[q % 5] = 1
+        out.append(F.QRows({"id": f"s{q}", "type": "none" if none else "count"}, "count", X, y))
+    return out
+
+
+def test_fit_learns_the_signal_and_keeps_none_abstaining():
+    rows = _rows(60, np.random.default_rng(0))
+    sc = F.fit(rows)
+    assert sc.model("count").coef[0] > 0
+    for r in rows:
+        i, p, ok = sc.best("count", r.X)
+        if r.gold["type"] == "none":
+            assert not ok
+        else:
+            assert r.y[i] == 1 and ok
+
+
+def test_folds_file_covers_every_dev_report():
+    folds = F.load_folds()
+    assert folds["k"] == 5 and set(folds["docs"].values()) == set(range(5))
+    for p in DEMO.iterdir():
+        assert p.name in folds["docs"]
+    for sub in (("seeds",), ("wild_dev", "docs"), ("wild_more", "docs"), ("gov", "docs")):
+        for p in shared_path(*sub).iterdir():
+            if not p.name.startswith("manifest"):
+                assert p.name in folds["docs"], p.name
+
+
+def test_fold_of_a_question_is_its_reports_fold():
+    folds = {"k": 5, "docs": {"a.txt": 3}}
+    assert F.fold_of({"doc": "a.txt", "id": "x"}, folds) == 3
+    assert F.fold_of({"doc": "", "id": "x"}, folds) == zlib.crc32(b"x") % 5
+
+
+@pytest.mark.parametrize("kept_in_text", [True, False])
+def test_publication_day_comes_from_the_page_date(hash_service, tmp_path, kept_in_text):
+    from .conftest import fictional_report
+
+    body = fictional_report("青岚理工学院", 3)
+    head, rest = body.split("\n", 1)
+    page = f"{head}\n发布时间:2024-10-30\n{rest}" if kept_in_text else f"{head}\n{rest}"
+    f = tmp_path / "r.txt"
+    f.write_text(page, encoding="utf-8")
+    hash_service.ingest([f])
+    doc = next(iter(hash_service.engine().docs.values()))
+    if not kept_in_text:
+        if doc.published:
+            pytest.fail("no date was given, yet one was detected")
+        a = hash_service.ask("青岚理工学院2023-2024学年信息公开工作年度报告是哪天发布的？")
+        assert a.value != "2024-10-30"
+        return
+    assert doc.published == "2024-10-30"
+    a = hash_service.ask("青岚理工学院2023-2024学年信息公开工作年度报告是哪天发布的？")
+    assert a.value == "2024-10-30" and "2024-10-30" in a.citations[0].quote
+    # an event date is not the publication date
+    b = hash_service.ask("青岚理工学院是哪一年成立信息公开领导小组的？")
+    assert b.value != "2024-10-30"
