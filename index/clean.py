@@ -41,9 +41,12 @@ def is_noise_line(line: str) -> bool:
         return False
     if _KEEP_META.search(folded):
         return False  # 发布日期:2018-10-31 answers "when was it published", even amid page chrome
-    return bool(_NOISE.search(folded))
+    # URLs go before matching: their slashes read as breadcrumb separators, and reports give their
+    # own web address in prose (可在学校门户网站首页…查阅(网址:https://…/…)), in most reports' closing lines
+    return bool(_NOISE.search(_URL.sub(" ", folded)))
 
 
+_URL = re.compile(r"(?:https?://|www\.)[^\s()（）,，。;；]+", re.IGNORECASE)
 _META_TAIL = re.compile(r"\s*(来源|作者|点击|浏览|阅读|访问|字号|【|编辑|审核)")
 
 

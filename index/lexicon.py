@@ -26,9 +26,11 @@ PERIOD_CUES = ("统计期限", "统计时间", "统计年限", "起止时间", "
                "所列数据", "统计", "期限")
 
 # ------------------------------------------------------------------ units and numbers
-# Counting units of the genre (申请2项, 信息321条, 培训2场, 七个部分, 1.2万人次).
+# Counting units of the genre (申请2项, 信息321条, 培训2场, 七个部分, 1.2万人次), and money (元, 万元:
+# 收取信息处理费0元 in every government report's 收费 line, 经费…万元 in university reports).
 UNITS = ("人次", "批次", "个部分", "部分", "项", "条", "件", "次", "个", "期", "批", "起", "场", "份", "篇",
-         "家", "门", "类", "名", "所", "人", "封", "例", "余项", "余条", "余次", "余人", "万条", "万人次", "万次")
+         "家", "门", "类", "名", "所", "人", "封", "例", "余项", "余条", "余次", "余人", "万条", "万人次", "万次",
+         "万元", "元")
 MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 # Approximations written before or after a figure (近8万, 约200条, 2000余条, 超过100项).
 APPROX_BEFORE = ("近", "约", "超过", "逾")
@@ -114,3 +116,10 @@ PUBLICATION_CUES = ("发布时间", "发布日期", "发表时间", "发稿时�
 # A question about the report's own publication day (报告是哪天发布的, 报告的发布日期).
 ASKS_PUBLICATION = re.compile(r"报告.{0,4}(哪天|哪一天|哪日|什么时候|何时|什么日期).{0,3}(发布|发表|公布)"
                               r"|报告.{0,4}(发布|发表|公布)(日期|时间)")
+
+
+# ------------------------------------------------------------------ verb variants
+# The reports write one act with several verbs: receiving (收到申请, 受到举报, 接到投诉, 接收信件) in
+# every report's 依申请公开 and 举报 sections; a question's verb counts as found when a variant is.
+_RECEIVE = ("收到", "受到", "接到", "接收", "收悉")
+VARIANTS: dict[str, tuple[str, ...]] = {v: tuple(x for x in _RECEIVE if x != v) for v in _RECEIVE}

@@ -125,17 +125,17 @@ class Engine:
     def years(self) -> list[str]:
         return self._years
 
+    def chunk_at(self, doc: str, pos: int) -> Chunk | None:
+        """The chunk of ``doc`` holding character ``pos`` (its section and page)."""
+        if doc not in self._chunks:
+            self._chunks[doc] = self.index.store.chunks(doc=doc)
+        return next((c for c in self._chunks[doc] if c.start <= pos < c.end), None)
+
     def citation(self, doc: str, start: int, end: int) -> Citation:
         d = self.docs[doc]
         text = self.text(doc)
-        if doc not in self._chunks:
-            self._chunks[doc] = self.index.store.chunks(doc=doc)
-        section = ""
-        page = None
-        for c in self._chunks[doc]:
-            if c.start <= start < c.end:
-                section, page = c.section, c.page
-                break
+        c = self.chunk_at(doc, start)
+        section, page = (c.section, c.page) if c is not None else ("", None)
         return Citation(doc=doc, institution=d.institution, year=d.year, section=section,
                         start=start, end=end, page=page, quote=text[start:end])
 

@@ -71,7 +71,7 @@ def coverage(terms: tuple[str, ...], text: str, idf: dict | None = None) -> floa
     for t in terms:
         w = term_weight(t, idf)
         total += w
-        if t in f:
+        if t in f or any(v in f for v in lexicon.VARIANTS.get(t, ())):
             got += w
         elif len(t) >= 3 and (t[:2] in f or t[-2:] in f):
             got += w * 0.5
@@ -120,6 +120,10 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
     # alternatives (举报、复议或诉讼): any one of them stated with a positive count means 是
     for m in re.finditer(r"[\u4e00-\u9fff]{2,6}(?:[、/][\u4e00-\u9fff]{2,6})+(?:(?:或|和|及)[\u4e00-\u9fff]{2,6})?", fold(p.question)):
         alternatives += [t for t in p.terms if t in m.group() and t not in GENERIC]
+    # a stated zero bound the same way (收取信息处理费0元, 收到申请0件: the genre's tables and
+    # 收费 sentences state zeros as numbers in most government reports) answers 否 unless some
+    # alternative has a positive count
+    zero: Found | None = None
     for c in sorted(sents, key=lambda x: -sentence_score(p, x)):
         if cov(p, c.text) < 0.15:
             continue
@@ -127,10 +131,15 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
             cs, ce = clause_around(c.text, n.start, _NUM_CLAUSE_SPLIT)
             clause = fold(c.text[cs:ce])
             share = sum(t in clause for t in content) / max(len(content), 1)
-            if n.value and not NEG.search(clause) and (
-                    any(t in clause for t in alternatives)
-                    or (any(t in clause for t in specific) and share >= 0.6)):
+            bound = not NEG.search(clause) and (
+                any(t in clause for t in alternatives)
+                or (any(t in clause for t in specific) and share >= 0.6))
+            if bound and n.value:
                 return Found("是", "是", c, (c.start, c.end), max(score, sentence_score(p, c)))
+            if bound and zero is None and n.value == 0:
+                zero = Found("否", "否", c, (c.start, c.end), max(score, sentence_score(p, c)))
+    if zero is not None:
+        return zero
     f = fold(s.text)
     if is_outline(s.text) or looks_heading(s.text):
         return None  # a list of the report's parts or a heading affirms nothing

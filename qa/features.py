@@ -27,8 +27,9 @@ _BASE = [
     "stat_wanted", "report_year", "sub_count", "total_cue", "total_wanted", "outline", "heading",
     "first_in_clause", "many_in_clause", "negated_clause", "length", "question_in_span",
     "wh_focus", "doc_head", "tight_before_cov", "tight_after_cov", "clause_token_cov",
-    "negation_governs", "no_applications", "role_bound",
+    "negation_governs", "no_applications", "role_bound", "head_absent",
 ]
+_HEAD_ABSENT = _BASE.index("head_absent")
 FEATURES = _BASE + [f"kind_{k}" for k in ALL_KINDS]
 
 
@@ -105,6 +106,8 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
             if pos:
                 d = min(abs(c.start - (pp + len(head))) for pp in pos)
                 x[10] = math.exp(-d / 12.0)
+            else:  # the asked thing is not named in the sentence at all (收到申请2项 for 不予公开的申请)
+                x[_HEAD_ABSENT] = 1.0
         if p.unit and c.unit:
             same = _unit(c.unit) == _unit(p.unit)
             x[11] = same

@@ -46,9 +46,11 @@ _INTENT_RULES = [
     ("phone", re.compile(r"(电话|热线)(号码)?\s*(是|为)?\s*(多少|什么)|哪个电话|什么电话|联系方式|电话号码|电话[?？]?$")),
     ("email", re.compile(r"邮箱|电子邮件|e-?mail|邮件地址", re.I)),
     ("count", re.compile(r"多少|几(个|项|条|件|次|期|批|起|场|份|篇|部分|名|所|门|类|家|人|封|例)|数量|几部分|几个部分")),
-    ("date", re.compile(r"期限|期间|时间段|哪段|起止|哪天|哪一天|什么时候|何时|日期|哪一年|哪年|哪个学年|统计时间"
-                        r"|统计数据.{0,3}时间")),
+    # a date asked with a question word (什么时候, 哪一年) is a date question even beside 是否 …
+    ("date", re.compile(r"哪段|哪天|哪一天|什么时候|何时|哪一年|哪年|哪个学年")),
     ("yesno", re.compile(r"吗[?？]?$|是否|有没有|有无|是不是")),
+    # … but a date noun (期限, 期间) inside a yes/no question (是否都在法定期限内答复) is its object
+    ("date", re.compile(r"期限|期间|时间段|起止|日期|统计时间|统计数据.{0,3}时间")),
 ]
 
 

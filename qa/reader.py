@@ -9,7 +9,7 @@ import numpy as np
 
 from .candidates import Candidate, Sent, candidates
 from .extract import Found
-from .features import featurize
+from .features import FEATURES, featurize
 from .parse import Parsed
 from .scorer import Scorer
 
@@ -23,7 +23,13 @@ def rank(p: Parsed, sents: list[Sent], years: dict[str, str] | None = None
          ) -> tuple[list[Candidate], np.ndarray]:
     """The candidates of ``p.intent`` in ``sents`` and their feature matrix."""
     cands = candidates(p.intent, sents)
-    return cands, featurize(p, cands, sents, years)
+    X = featurize(p, cands, sents, years)
+    if p.intent == "count" and len(cands):
+        # a figure counts the thing its sentence names (收到申请7项，其中不予公开2项): a sentence that
+        # never names the asked thing states no count of it, however well the rest matches
+        keep = X[:, FEATURES.index("head_absent")] == 0
+        cands, X = [c for c, k in zip(cands, keep) if k], X[keep]
+    return cands, X
 
 
 def pick(scorer: Scorer, p: Parsed, cands: list[Candidate], X: np.ndarray) -> tuple[Found | None, bool]:

@@ -76,3 +76,18 @@ def test_wild_dev_institution_hit_rate():
 def test_normalize_period(raw, norm):
     assert normalize_period(raw) == norm
 
+
+
+@pytest.mark.parametrize("line, noise", [
+    ("首页 > 信息公开 > 年度报告", True),
+    ("首页 / 信息公开 / 年度报告", True),
+    ("当前位置：首页 » 通知公告", True),
+    # a report's own closing line: 首页 and a URL's slashes are not a breadcrumb
+    ("本报告的电子版可在青岚师范学院门户网站首页信息公开平台查阅或下载(网址:https://xxgk.qinglan.edu.cn/nb.htm)。"
+     "如对本报告有疑问,请与党政办公室联系(联系电话:023-61234567,电子邮箱:office@qinglan.edu.cn)。", False),
+    ("学校网站首页设有信息公开专栏(www.example.edu.cn/xxgk),及时发布各类信息。", False),
+])
+def test_breadcrumbs_against_prose_with_urls(line, noise):
+    from index.clean import is_noise_line
+
+    assert is_noise_line(line) is noise

@@ -24,6 +24,10 @@ from .conftest import DEMO, DEMO_QA
     ("哪所学校主动公开信息最多？", "superlative"),
     ("比较各校的举报、复议、诉讼情况", "compare"),
     ("其他学校怎样做信息公开培训？", "practice"),
+    ("东江市人民政府受理的申请是否都在法定期限内作出了答复？", "yesno"),
+    ("青岚师范学院的信息公开目录是否在统计期间内更新过？", "yesno"),
+    ("东江市人民政府是否说明了报告是什么时候发布的？", "date"),
+    ("青岚师范学院的统计期间是哪段时间？", "date"),
 ])
 def test_intent(question, intent):
     assert detect_intent(question) == intent
@@ -231,3 +235,18 @@ def test_no_applications_implies_zero_sub_counts(demo_service):
 def test_ordinal_items_of_an_enumeration(demo_service, question, item):
     a = ask(demo_service, question)
     assert item in a.value and item in a.citations[0].quote
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2023年，东江市严格落实收费管理办法，全年收取政府信息公开信息处理费0元。", "否"),
+    ("2023年，东江市按规定收取政府信息公开信息处理费120元。", "是"),
+    ("2023年，东江市未收取政府信息公开信息处理费。", "否"),
+])
+def test_yesno_reads_a_stated_zero_as_no(text, expected):
+    from qa.candidates import Sent
+    from qa.extract import answer_yesno
+    from qa.parse import parse
+
+    p = parse("2023年东江市有没有收取政府信息公开信息处理费？", InstitutionMatcher([]))
+    found = answer_yesno(p, [Sent("a.txt", 0, len(text), text, 1.0)])
+    assert found is not None and found.value == expected
