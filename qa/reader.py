@@ -26,8 +26,9 @@ def rank(p: Parsed, sents: list[Sent], years: dict[str, str] | None = None
     X = featurize(p, cands, sents, years)
     if p.intent == "count" and len(cands):
         # a figure counts the thing its sentence names (收到申请7项，其中不予公开2项): a sentence that
-        # never names the asked thing states no count of it, however well the rest matches
-        keep = X[:, FEATURES.index("head_absent")] == 0
+        # never names the asked thing states no count of it, however well the rest matches; the one
+        # exception is the genre's 未收到信息公开申请, a zero for every kind of application
+        keep = (X[:, FEATURES.index("head_absent")] == 0) | (X[:, FEATURES.index("no_applications")] > 0)
         cands, X = [c for c, k in zip(cands, keep) if k], X[keep]
     return cands, X
 
