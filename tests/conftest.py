@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
                "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false"}.items():
@@ -70,3 +71,52 @@ def shared_service(tmp_path_factory, real_embedder) -> Service:
     results = svc.ingest([seeds, wild])
     assert all(r.status == "ok" for r in results), results
     return svc
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(tmp: Path, args: list[str], documents: int, env: dict | None = None):
+    """`reportqa serve --index tmp/index ARGS` in a subprocess on a free port until its health
+    reports ``documents`` reports; yields the base URL and stops the server after."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    env.pop("REPORTQA_AUTH", None)
+    port = free_port()
+    log_path = tmp / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "reportqa.cli", "serve", "--index", str(tmp / "index"),
+                                 "--port", str(port), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        try:
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+                try:
+                    if httpx.get(base + "/api/health", timeout=2).json().get("documents") == documents:
+                        break
+                except (httpx.HTTPError, ValueError):
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"server did not come up in 90 s: {log_path.read_text()[-2000:]}")
+                time.sleep(0.3)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -15,11 +15,7 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
     os.environ.setdefault(_k, _v)
 
 import http.server  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 import threading  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import httpx  # noqa: E402
@@ -35,6 +31,8 @@ if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (browser tests must run in CI)", pytrace=False)
     pytest.skip(f"{CHROMIUM} not installed (run `make browser`)", allow_module_level=True)
+from .conftest import serving  # noqa: E402
+
 sync_api = pytest.importorskip("playwright.sync_api")
 
 ATTACK = """<!doctype html><html><body><script>
@@ -55,45 +53,13 @@ window.done = (async () => {
 </script></body></html>"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`reportqa serve --demo --model hash` with a known write token; yields the base URL."""
     tmp = tmp_path_factory.mktemp("guard-server")
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "REPORTQA_TOKEN": TOKEN}
-    env.pop("REPORTQA_AUTH", None)
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "reportqa.cli", "serve", "--index", str(tmp / "index"),
-                             "--port", str(port), "--model", "hash", "--demo"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {(tmp / 'server.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(base + "/api/health", timeout=2).json().get("documents") == 10:
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up in 90 s: {(tmp / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    with serving(tmp, ["--model", "hash", "--demo"], 10, {"REPORTQA_TOKEN": TOKEN}) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from .test_tables import make_pdf, report_lines
-from .test_ui_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, free_port, wait_text
+from .conftest import serving
+from .test_ui_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, wait_text
 
 sync_api = pytest.importorskip("playwright.sync_api")
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,33 +30,8 @@ def server(tmp_path_factory):
     env.pop("REPORTQA_AUTH", None)
     subprocess.run([sys.executable, "-m", "reportqa.cli", "ingest", str(tmp / "docs"), "--index", str(tmp / "index"),
                     "--model", "hash"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "reportqa.cli", "serve", "--index", str(tmp / "index"),
-                             "--port", str(port), "--model", "hash"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {(tmp / 'server.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(base + "/api/health", timeout=2).json().get("documents") == 1:
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up in 90 s: {(tmp / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    with serving(tmp, ["--model", "hash"], 1) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_cited_table_row_is_highlighted(server, tmp_path):

@@ -13,15 +13,11 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
     os.environ.setdefault(_k, _v)
 
 import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
-from .conftest import fictional_report as report  # noqa: E402
+from .conftest import fictional_report as report, serving  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -42,45 +38,13 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`reportqa serve --demo` in a subprocess over a temp index; yields the base URL."""
     tmp = tmp_path_factory.mktemp("ui-server")
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "REPORTQA_TOKEN": WRITE_TOKEN}
-    env.pop("REPORTQA_AUTH", None)
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "reportqa.cli", "serve", "--index", str(tmp / "index"),
-                             "--port", str(port), "--model", "hash", "--demo"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {(tmp / 'server.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(base + "/api/health", timeout=2).json().get("documents") == 10:
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up in 90 s: {(tmp / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    with serving(tmp, ["--model", "hash", "--demo"], 10, {"REPORTQA_TOKEN": WRITE_TOKEN}) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
