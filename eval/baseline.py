@@ -15,7 +15,8 @@ from index.embed import Embedder
 from index.ingest import walk
 from index.readers import read_file
 from index.vectors import VectorIndex
-from qa.extract import AY, EMAIL, ISO_DATE, PHONE
+from index.lexicon import ACADEMIC_YEAR, DAY
+from qa.candidates import EMAIL, PHONE
 from qa.numbers import find_numbers
 from qa.parse import detect_intent
 from qa.schema import Answer, Citation
@@ -74,7 +75,7 @@ def _first_value(intent: str, text: str):
         return (str(nums[0].value), (nums[0].start, nums[0].end)) if nums else (None, None)
     pat = {"phone": PHONE, "email": EMAIL}.get(intent)
     if intent == "date":
-        m = _PERIOD_RE.search(text) or ISO_DATE.search(text) or AY.search(text)
+        m = _PERIOD_RE.search(text) or DAY.search(text) or ACADEMIC_YEAR.search(text)
         return (m.group(), m.span()) if m else (None, None)
     if intent == "yesno":
         return ("否" if re.search(r"未|没有|无", text) else "是"), (0, len(text))
