@@ -45,7 +45,7 @@ eval: setup
 # CI: the demo gold set and the dev sets of real reports, each gated at its measured answer accuracy
 # with the real model minus 2 points (docs/benchmarks.md, "The fitted reader").
 GATE_SEEDS ?= 0.98
-GATE_WILD ?= 0.88
+GATE_WILD ?= 0.89
 GATE_GOV ?= 0.95
 eval-ci: setup
 	rm -rf .reportqa/eval-ci

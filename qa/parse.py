@@ -43,7 +43,9 @@ _INTENT_RULES = [
     ("compare", re.compile(r"比较|对比|各校.{0,12}(情况|分别)")),
     ("list", re.compile(r"哪些(学校|高校|院校)|哪几所")),
     ("superlative", re.compile(r"哪(所|个|家)(学校|高校|单位|院校).{0,20}(最多|最少|最高|最低)|(最多|最少)的是哪")),
-    ("phone", re.compile(r"(电话|热线)(号码)?\s*(是|为)?\s*(多少|什么)|哪个电话|什么电话|联系方式|电话号码|电话[?？]?$")),
+    # a fax number is asked like a phone number (传真号码是多少): every report's contact line gives both
+    ("phone", re.compile(r"(电话|热线|传真)(号码)?\s*(是|为)?\s*(多少|什么)|哪个电话|什么电话|联系方式|电话号码"
+                         r"|传真号码|(电话|传真)[?？]?$")),
     ("email", re.compile(r"邮箱|电子邮件|e-?mail|邮件地址", re.I)),
     ("count", re.compile(r"多少|几(个|项|条|件|次|期|批|起|场|份|篇|部分|名|所|门|类|家|人|封|例)|数量|几部分|几个部分")),
     # a date asked with a question word (什么时候, 哪一年) is a date question even beside 是否 …

@@ -28,6 +28,8 @@ from .conftest import DEMO, DEMO_QA
     ("青岚师范学院的信息公开目录是否在统计期间内更新过？", "yesno"),
     ("东江市人民政府是否说明了报告是什么时候发布的？", "date"),
     ("青岚师范学院的统计期间是哪段时间？", "date"),
+    ("青岚师范学院党政办公室的传真号码是多少？", "phone"),
+    ("东江市人民政府办公室的传真是什么？", "phone"),
 ])
 def test_intent(question, intent):
     assert detect_intent(question) == intent
