@@ -12,7 +12,7 @@ from index import lexicon
 from index.sections import heading_level
 from index.textutil import fold
 
-from .candidates import NUM_CLAUSE_SPLIT as _NUM_CLAUSE_SPLIT, CLAUSE_SPLIT as _CLAUSE_SPLIT, Sent, clause_around
+from .candidates import NUM_CLAUSE_SPLIT as _NUM_CLAUSE_SPLIT, Sent, clause_around
 from .numbers import find_numbers
 from .parse import GENERIC, Parsed
 

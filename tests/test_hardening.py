@@ -1,7 +1,6 @@
 """Hardening (issue 16): bounded parsing of hostile files, and ingest that never stops on one bad path."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess

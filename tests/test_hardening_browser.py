@@ -22,16 +22,11 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 TOKEN = "browser-test-token"
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (browser tests must run in CI)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed (run `make browser`)", allow_module_level=True)
 from .conftest import serving  # noqa: E402
+# Chromium's path, its flags and the CI guard (fail in CI, skip elsewhere) live in test_ui_browser
+from .test_ui_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

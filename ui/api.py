@@ -19,7 +19,7 @@ from qa.errors import InvalidQuestion
 from qa.service import Service
 
 from . import memory, render
-from .uploads import MultipartReceiver, UploadRejected, UploadUnsupported, staging
+from .uploads import MultipartReceiver, UploadUnsupported, staging
 
 DOC_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                "X-Content-Type-Options": "nosniff"}
