@@ -238,7 +238,8 @@ def parse_text(name: str, fmt: str, segments, opts: IngestOptions, sha: str = ""
 def prepare(path: Path, opts: IngestOptions, old_sha: str, enrich: Enricher | None) -> tuple[str, Parsed | None, str]:
     """Read one file and, unless its content hash is ``old_sha``, parse, tokenise and enrich it.
 
-    Returns ("ok", parsed, ""), ("skipped", None, "") or ("failed", None, reason). A module-level
+    Returns ("ok", parsed, note), ("skipped", None, "") or ("failed", None, reason); the note of
+    an ingested file says what of it could not be read (e.g. a PDF's table grids), else "". A module-level
     function of picklable arguments, so that worker processes can run it (``IngestOptions.workers``).
     """
     reason = unreadable_reason(path)
@@ -249,10 +250,16 @@ def prepare(path: Path, opts: IngestOptions, old_sha: str, enrich: Enricher | No
         sha = hashlib.sha256(data).hexdigest()
         if sha == old_sha:
             return "skipped", None, ""
-        grids = tables.pdf_grids(data, tables.table_pages(segments)) if fmt == "pdf" else None
+        grids, note = None, ""
+        if fmt == "pdf":
+            try:
+                grids = tables.pdf_grids(data, tables.table_pages(segments))
+            except tables.GridsUnreadable as exc:
+                # The text rows of the tables stand on their own; the user is told what was lost.
+                grids, note = exc.grids, f"table grids not read ({exc}); table cells come from the text rows only"
         del data
         parsed = replace(parse_text(path.name, fmt, segments, opts, sha, str(path)), grids=grids)
-        return "ok", complete(parsed, enrich), ""
+        return "ok", complete(parsed, enrich), note
     except InputFileError as exc:
         return "failed", None, str(exc)
     except (OSError, MemoryError) as exc:
@@ -417,7 +424,7 @@ class Ingester:
             status, parsed, message = next(outcomes)
             if status == "ok":
                 changed[name] = parsed
-                results.append(FileResult(str(path), name, "ok", "", parsed.doc.chunks))
+                results.append(FileResult(str(path), name, "ok", message, parsed.doc.chunks))
             elif status == "skipped":
                 results.append(FileResult(str(path), name, "skipped", "unchanged", known[name].chunks))
             else:

@@ -343,7 +343,9 @@ def text_cells(text: str, pages: list[tuple[int, int]] | None = None) -> list[Ta
 def pdf_grids(data: bytes, pages_wanted: set[int] | None = None) -> list[tuple[int, list[list[str | None]]]]:
     """Table grids of a PDF by pdfplumber, ``[(page, rows), ...]`` (``None`` marks a merged cell).
 
-    Only pages in ``pages_wanted`` are read (pdfplumber lays out every character: slow)."""
+    Only pages in ``pages_wanted`` are read (pdfplumber lays out every character: slow).
+    Raises ``GridsUnreadable`` (with the grids read before the failure) when pdfminer fails on a
+    PDF that pypdf read: the caller keeps the text rows and tells the user, never silently."""
     import pdfplumber
 
     if pages_wanted is not None and not pages_wanted:
@@ -358,10 +360,17 @@ def pdf_grids(data: bytes, pages_wanted: set[int] | None = None) -> list[tuple[i
                     rows = t.extract()
                     if any(any(c and _CELL_NUM.match(c.strip()) for c in r) for r in rows):
                         out.append((i, rows))
-    except Exception:  # pdfminer raises many types on odd PDFs that pypdf read
-        # Grids only add rows the text reader missed; the text rows stand on their own.
-        return out
+    except Exception as exc:  # pdfminer raises many types on odd PDFs that pypdf read
+        raise GridsUnreadable(f"{type(exc).__name__}: {exc}"[:200], out) from exc
     return out
+
+
+class GridsUnreadable(Exception):
+    """pdfplumber could not lay out a PDF's table pages; ``grids`` holds what it read before."""
+
+    def __init__(self, reason: str, grids: list):
+        super().__init__(reason)
+        self.grids = grids
 
 
 def table_pages(segments) -> set[int]:

@@ -93,6 +93,8 @@ def cmd_ingest(args, settings: Settings) -> int:
     for batch in batches:  # printed as each batch commits: no list of every file's result
         for r in batch:
             detail = f"{r.chunks} chunks" if r.status in ("ok", "skipped") else r.message
+            if r.status == "ok" and r.message:  # ingested, with a part that could not be read
+                detail += f" (warning: {r.message})"
             print(f"{r.status:<8} {r.doc}: {detail}", flush=True)
             counts[r.status] = counts.get(r.status, 0) + 1
     n_ok, n_skip, n_fail = counts["ok"], counts["skipped"], counts["failed"]

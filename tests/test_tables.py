@@ -304,6 +304,52 @@ def test_pdfplumber_reads_a_ruled_grid():
     assert grids == [(1, [["信息内容", "本年制发件数", "现行有效件数"], ["规章", "3", "8"], ["行政规范性文件", "4", "12"]])]
 
 
+
+def _grid_pdf() -> bytes:
+    """A one-page PDF with a 表三-like table row whose text pypdf reads."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("STSong-Light", 10)
+    c.drawString(50, 760, "三、收到和处理政府信息公开申请情况")
+    c.drawString(50, 740, "一、本年新收政府信息公开申请数量 5 0 0 0 0 0 5")
+    c.save()
+    return buf.getvalue()
+
+
+def test_unreadable_grids_raise_with_what_was_read(monkeypatch):
+    import pdfplumber
+
+    from index.tables import GridsUnreadable
+
+    def broken(*a, **k):
+        raise ValueError("odd xref")
+
+    monkeypatch.setattr(pdfplumber, "open", broken)
+    with pytest.raises(GridsUnreadable, match="ValueError: odd xref") as exc:
+        pdf_grids(_grid_pdf())
+    assert exc.value.grids == []
+
+
+def test_ingest_keeps_a_pdf_whose_grids_fail_and_says_so(tmp_path, monkeypatch):
+    import pdfplumber
+
+    from index.ingest import IngestOptions, prepare
+
+    (tmp_path / "t.pdf").write_bytes(_grid_pdf())
+    opts = IngestOptions(model="hash")
+    status, parsed, note = prepare(tmp_path / "t.pdf", opts, "", None)
+    assert (status, note) == ("ok", "")  # the grid reader works on this file
+    monkeypatch.setattr(pdfplumber, "open", lambda *a, **k: (_ for _ in ()).throw(ValueError("odd xref")))
+    status, parsed, note = prepare(tmp_path / "t.pdf", opts, "", None)
+    assert status == "ok" and parsed is not None
+    assert note.startswith("table grids not read (ValueError: odd xref)")
+
+
 def _is_table_row(evidence: str) -> bool:
     """Gold evidence that is a table row as pypdf flattens it: a label (or nothing), then numbers."""
     return bool(re.search(r"\d+(?:\.\d+)?\s*$", evidence.strip())) and not re.search(r"[。，]", evidence)
@@ -425,3 +471,19 @@ def test_pdf_with_one_number_a_line(tmp_path):
     grid = grid_cells(text, pdf_grids(data, table_pages(segments)), pages)
     assert {(c.value_start, c.value) for c in grid} == {(c.value_start, c.value) for c in cells}
     assert {c.row for c in grid} == {(c.row[-1],) for c in cells}
+
+
+def test_a_warning_of_an_ingested_file_reaches_the_cli_and_the_upload_panel(tmp_path, monkeypatch, capsys):
+    import pdfplumber
+
+    from index.ingest import FileResult
+    from reportqa.cli import main
+    from ui.app import upload_lines
+
+    (tmp_path / "t.pdf").write_bytes(_grid_pdf())
+    monkeypatch.setattr(pdfplumber, "open", lambda *a, **k: (_ for _ in ()).throw(ValueError("odd xref")))
+    assert main(["ingest", str(tmp_path / "t.pdf"), "--index", str(tmp_path / "idx"), "--model", "hash"]) == 0
+    out = capsys.readouterr().out
+    assert "ok       t.pdf:" in out and "(warning: table grids not read (ValueError: odd xref)" in out
+    lines = upload_lines([FileResult("t.pdf", "t.pdf", "ok", "table grids not read (x)", 3)], [])
+    assert lines == "✓ 成功  t.pdf：3 个分块，已可提问（注意：table grids not read (x)）"

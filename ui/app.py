@@ -128,7 +128,8 @@ def upload_lines(results, rejected) -> str:
         lines.append(f"✗ 失败  {name}：{msg}")
     for r in results:
         if r.status == "ok":
-            lines.append(f"✓ 成功  {r.doc}：{r.chunks} 个分块，已可提问")
+            note = f"（注意：{r.message}）" if r.message else ""
+            lines.append(f"✓ 成功  {r.doc}：{r.chunks} 个分块，已可提问{note}")
         elif r.status == "skipped":
             lines.append(f"• 未变  {r.doc}：与已索引的版本相同")
         else:
