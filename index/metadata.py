@@ -52,13 +52,30 @@ class Metadata:
     title: str
 
 
-@lru_cache(maxsize=4096)
-def _pos(text: str) -> tuple[tuple[str, str], ...]:
+def jieba_pos(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, jieba part-of-speech tag) of ``text``: the segmenter detection uses (see
+    docs/detection.md for the offline alternatives measured against it)."""
     import jieba
     import jieba.posseg as pseg
 
     jieba.setLogLevel(60)
     return tuple((w.word, w.flag) for w in pseg.cut(text))
+
+
+_SEGMENTER = jieba_pos
+
+
+def use_segmenter(segment=None) -> None:
+    """Make detection segment with ``segment(text) -> ((word, tag), ...)`` (jieba's tag set), or
+    with jieba again when None; for measuring other segmenters (eval/compare_segmenters.py)."""
+    global _SEGMENTER
+    _SEGMENTER = segment or jieba_pos
+    _pos.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    return _SEGMENTER(text)
 
 
 def names_in(text: str) -> list[tuple[int, int, str]]:

@@ -209,6 +209,20 @@ def test_detection_modules_keep_no_year_or_period_pattern_of_their_own():
         assert not re.search(r"^(SUFFIXES|SCHOOL_SUFFIXES|NAME_SUFFIXES|GOV_BODIES|PERIOD)\s*=", src, re.M), mod.__name__
 
 
+def test_detection_segments_with_the_segmenter_it_is_given():
+    """use_segmenter swaps jieba for another segmenter (eval/compare_segmenters.py measures LAC so);
+    None restores jieba. A segmenter that tags every word a verb leaves no name to find."""
+    from index.metadata import jieba_pos, use_segmenter
+
+    page = "云岭测试大学2022-2023学年信息公开工作年度报告\n　　本学年学校共收到信息公开申请3项。\n"
+    try:
+        use_segmenter(lambda text: tuple((w, "v") for w, _ in jieba_pos(text)))
+        assert detect(page).institution == ""
+    finally:
+        use_segmenter(None)
+    assert detect(page).institution == "云岭测试大学"
+
+
 def test_a_period_with_a_comma_before_its_end():
     """起…, 至…止 with a comma between: the lexicon's PERIOD reads it (a wild report writes so)."""
     page = "东江大学2024-2025学年信息公开工作年度报告\n本报告统计时间为2024年9月1日起，至2025年8月31日止。\n"
