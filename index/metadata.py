@@ -268,6 +268,22 @@ def detect_institution(text: str, title: str, weights: dict | None = None) -> st
     return _expand(max(pool, key=score), body)
 
 
+def with_parent(name: str, site: tuple[str, ...]) -> str:
+    """A department-named college (金融学院: no proper noun in it) under the school its web page's
+    site name or title names (…-金融学院-东江大学 -> 东江大学金融学院). A school's own pages carry the
+    school's name there; a report that names its parent in its text was read whole already, and a
+    name with a place or proper noun in it (东江师范学院) is a school of its own."""
+    if not site or not name.endswith("学院") or len(name) > 8 or any(t in _PROPER_POS for _, t in _pos(name)):
+        return name
+    for line in site:
+        for _, _, parent in names_in(line):
+            if parent.endswith(name) and len(parent) > len(name):
+                return parent  # the site writes the whole name (东江大学金融学院)
+            if parent.endswith(("大学", "学院")) and parent != name and len(parent) >= 4:
+                return parent + name
+    return name
+
+
 def _longest_each(names: list[str]) -> list[str]:
     """Names with those that another one extends dropped (新疆医科大学 inside 新疆医科大学厚博学院)."""
     return [n for n in dict.fromkeys(names) if not any(o != n and o.startswith(n) for o in names)]
@@ -413,8 +429,9 @@ def detect_published(raw_text: str) -> str:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
-def detect(text: str, raw_text: str = "") -> Metadata:
-    """All metadata of a cleaned report text (``raw_text`` may hold lines cleaning dropped).
+def detect(text: str, raw_text: str = "", site: tuple[str, ...] = ()) -> Metadata:
+    """All metadata of a cleaned report text (``raw_text`` may hold lines cleaning dropped; ``site``
+    the names a web page gives itself outside its text: og:site_name, <title>).
 
     Traditional script is read as simplified (OpenCC), so 學年 is 学年 and 大學 is 大学."""
     text = to_simplified(text)
@@ -422,7 +439,7 @@ def detect(text: str, raw_text: str = "") -> Metadata:
     lines = text.split("\n")
     title = title_line(lines)
     period = detect_period(text)
-    institution = detect_institution(text, title)
+    institution = with_parent(detect_institution(text, title), tuple(to_simplified(x) for x in site))
     published = detect_published(raw_text or text)
     return Metadata(
         institution=institution,

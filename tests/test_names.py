@@ -11,10 +11,10 @@ from index.clean import clean_segments
 from index.embed import HashEmbedder
 from index.errors import InvalidCorrection
 from index.ingest import load_overrides
-from index.metadata import (detect, detect_published, qualify, same_institution, year_of_period,
+from index.metadata import (detect, detect_published, qualify, same_institution, with_parent, year_of_period,
                             year_of_publication)
 from index.names import aliases, canonical, split_places
-from index.readers import read_file
+from index.readers import page_names, read_file
 from index.settings import Settings
 from qa.errors import ConflictingScope
 from qa.scope import InstitutionMatcher, Match, question_years, year_matches
@@ -326,6 +326,39 @@ def test_ingest_reads_a_manifest_beside_the_reports_unless_told_not_to(tmp_path,
         capsys.readouterr()
         main(["docs", "--json", "--index", ix, "--model", "hash"])
         assert {r["doc"]: r["institution"] for r in json.loads(capsys.readouterr().out)}["c.txt"] == want
+
+
+@pytest.mark.parametrize("name, site, institution", [
+    # a department-named college under the school its page's title or site name gives
+    ("金融学院", ("2023-2024学年信息公开年度报告-金融学院-东江经济学院",), "东江经济学院金融学院"),
+    ("经济管理学院", ("首页 - 东江大学",), "东江大学经济管理学院"),
+    ("金融学院", ("东江大学金融学院",), "东江大学金融学院"),  # the site writes the whole name
+    # nothing to add: no school in the site names, no site names, a school of its own, not a 学院
+    ("金融学院", ("信息公开网",), "金融学院"),
+    ("金融学院", (), "金融学院"),
+    ("东江师范学院", ("东江大学",), "东江师范学院"),
+    ("云岭测试大学", ("东江大学",), "云岭测试大学"),
+])
+def test_a_department_named_college_takes_the_school_its_page_names(name, site, institution):
+    assert with_parent(name, site) == institution
+
+
+def test_page_names_and_an_html_report_under_its_site_name(tmp_path, capsys):
+    html = ("<html><head><meta property=\"og:site_name\" content=\"东江经济学院\">"
+            "<title>信息公开年度报告 - 金融学院</title></head><body><article>"
+            "<h1>金融学院2023-2024学年信息公开工作年度报告</h1>"
+            "<p>现公布金融学院2023-2024学年信息公开工作年度报告。如对本报告有疑问，请联系金融学院办公室。</p>"
+            "<p>一、概述。本学年学院共收到信息公开申请3项，均已按期答复。学院持续完善信息公开制度。</p>"
+            "</article></body></html>")
+    assert page_names(html.encode()) == ("东江经济学院", "信息公开年度报告 - 金融学院")
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "r.html").write_text(html, encoding="utf-8")
+    (d / "r.txt").write_text(fictional_report("金融学院", 3), encoding="utf-8")  # no page: as signed
+    ix = str(tmp_path / "ix")
+    assert main(["ingest", str(d), "--index", ix, "--model", "hash", "--no-manifest"]) == 0
+    got = {k: v["institution"] for k, v in _docs(ix, capsys).items()}
+    assert got == {"r.html": "东江经济学院金融学院", "r.txt": "金融学院"}
 
 
 def _docs(ix, capsys):
