@@ -26,7 +26,7 @@ from .embed import Embedder, embedder_kind
 from .errors import IndexError_, InputFileError, InvalidCorrection, UnknownDocument
 from .keyword import KeywordIndex
 from .metadata import detect
-from .readers import ReadLimits, read_file
+from .readers import ReadLimits, page_names, read_file
 from .schema import Chunk, Document
 from .sections import parse_sections
 from .store import ChunkStore
@@ -217,13 +217,15 @@ def _with_corrections(overrides: dict | None, corrections: dict) -> dict | None:
     return out
 
 
-def parse_text(name: str, fmt: str, segments, opts: IngestOptions, sha: str = "", source: str = "") -> Parsed:
-    """Clean, detect metadata, find sections and chunk one document's text."""
+def parse_text(name: str, fmt: str, segments, opts: IngestOptions, sha: str = "", source: str = "",
+               site: tuple[str, ...] = ()) -> Parsed:
+    """Clean, detect metadata, find sections and chunk one document's text (``site``: the names a
+    web page gives itself outside its text, readers.page_names)."""
     text, pages = clean_segments(segments)
     if not text.strip():
         raise InputFileError("no text left after removing page noise")
     raw = "\n".join(t for _, t in segments)
-    meta = detect(text, raw)
+    meta = detect(text, raw, site)
     over = (opts.overrides or {}).get(name, {})
     period = over.get("period", meta.period)
     doc = Document(doc=name, institution=over.get("institution", meta.institution) or "未识别机构",
@@ -257,8 +259,9 @@ def prepare(path: Path, opts: IngestOptions, old_sha: str, enrich: Enricher | No
             except tables.GridsUnreadable as exc:
                 # The text rows of the tables stand on their own; the user is told what was lost.
                 grids, note = exc.grids, f"table grids not read ({exc}); table cells come from the text rows only"
+        site = page_names(data) if fmt == "html" else ()
         del data
-        parsed = replace(parse_text(path.name, fmt, segments, opts, sha, str(path)), grids=grids)
+        parsed = replace(parse_text(path.name, fmt, segments, opts, sha, str(path), site), grids=grids)
         return "ok", complete(parsed, enrich), note
     except InputFileError as exc:
         return "failed", None, str(exc)

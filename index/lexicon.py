@@ -24,6 +24,33 @@ PERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*[,，]?\s*(?:至|到|—|-|~|－|―
 # Words that introduce the statistics period (统计期限为…, 所列数据的统计时间…, 起止时间…).
 PERIOD_CUES = ("统计期限", "统计时间", "统计年限", "起止时间", "统计数据", "数据统计", "统计周期", "时间段",
                "所列数据", "统计", "期限")
+# The cue of the report's own statistics period when detecting it (narrower than PERIOD_CUES, whose
+# bare 统计 serves as an answer label): 统计期限为…, 所列数据的统计时间…, 数据的起止时间….
+STATISTICS_PERIOD_CUE = re.compile(r"(统计期限|统计时间|起止时间|统计数据|数据统计|统计周期|时间段|所列数据|"
+                                   r"数据.{0,6}时间|期限)")
+# A period written with full dates (2021年9月1日至2022年8月31日), and one whose dates lost 年/月 in web
+# extraction (202191日至2022831), as the seeds and wild reports write them.
+FULL_DATE_PERIOD = re.compile(rf"({YEAR})年(\d{{1,2}})月(\d{{1,2}})日.*?(?:至|到|-|~)\s*({YEAR})年(\d{{1,2}})月(\d{{1,2}})日")
+FLAT_DATE_PERIOD = re.compile(rf"({YEAR})(\d{{2,4}})日?\s*(?:起)?(?:至|到|-)\s*({YEAR})(\d{{2,4}})日?")
+# The year a report's title gives before its kind (2023年度政府信息公开…, 2014年学校信息公开…): every
+# government report and many school reports title themselves so.
+TITLE_YEAR = re.compile(rf"({YEAR})\s*年度?(?:高校|学校|本校|我校|我院|学院)?(?:信息公开|政府信息公开)")
+# Any year written with 年 (2022年, 2022年9月): the last resort of a report's year.
+YEAR_MARK = re.compile(rf"({YEAR})\s*年")
+# The page's publication date after a label (发布时间:2022-10-30, 发布时间:[2017-12-01], 成文日期：…).
+PUBLISHED_AT = re.compile(r"(发布时间|发布日期|发表时间|发稿时间|印发日期|成文日期|时间|日期)\s*[:：]\s*[\[【(（]?\s*"
+                          rf"({YEAR})\s*[-/年.]\s*(\d{{1,2}})\s*[-/月.]\s*(\d{{1,2}})")
+# A date alone on a line, bare or bracketed ([2022-10-31], (2020年10月30日)), perhaps followed by the
+# page's hit counter or source: the date a report is signed or posted, under its title or signature.
+DATE_LINE = re.compile(rf"^\s*[\[【(（]?\s*({YEAR})\s*[-/年.]\s*(\d{{1,2}})\s*[-/月.]\s*(\d{{1,2}})\s*日?\s*[\]】)）]?"
+                       r"\s*(?:(?:点击|浏览|阅读|访问|作者|来源|字号|编辑)\S*.*)?$")
+# Years as questions write them: an academic year with or without its word (2022-2023, 2022-2023学年),
+# the short form (22-23学年), a year in Chinese digits (二〇二三年), and a year with its word that is
+# not the start of a date (2023年, 2023年度, but not 2014年9月).
+QUESTION_ACADEMIC_YEAR = re.compile(rf"({YEAR})\s*[-—–~至到]\s*({YEAR})\s*(?:学年|年度|年)?")
+SHORT_ACADEMIC_YEAR = re.compile(r"(?<!\d)(\d{2})\s*[-—–~至到]\s*(\d{2})\s*(?=学年)")
+CHINESE_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=\s*(?:年|学年|[-—–~至到]))")
+QUESTION_YEAR = re.compile(rf"({YEAR})\s*(?:年度|年|学年)(?!\s*\d{{1,2}}\s*月)")
 
 # ------------------------------------------------------------------ units and numbers
 # Counting units of the genre (申请2项, 信息321条, 培训2场, 七个部分, 1.2万人次), and money (元, 万元:
@@ -42,8 +69,25 @@ SUB_CUES = ("其中",)
 # ------------------------------------------------------------------ offices and organisations
 # Suffixes of the offices that run the work (党政办公室, 信息公开领导小组, 监察处, 档案馆, 受理窗口).
 OFFICE_SUFFIXES = ("办公室", "受理窗口", "窗口", "处", "部", "中心", "委员会", "小组", "室", "办", "科", "馆")
-# Suffixes of institution names (universities, colleges, government bodies).
-INSTITUTION_SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业学院", "大学", "学院", "学校")
+# Endings of a school's name (longest first), in every university and college report's title.
+SCHOOL_SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业学院", "大学", "学院", "学校")
+INSTITUTION_SUFFIXES = SCHOOL_SUFFIXES  # the older name of the same list
+# Endings of a government body that reports (人民政府, 教育局, 卫生健康委员会, 民族事务委员会, 街道办事处,
+# 管委会, 卫生健康委, …中心), longest first, as the government reports of the dev sets sign.
+BODY_SUFFIXES = ("人民政府办公室", "人民政府办公厅", "人民政府", "街道办事处", "管理委员会", "管委会", "委员会", "海关",
+                 "局", "厅", "委", "中心")
+# Every ending of a reporting institution's name: what detection looks for (index/metadata.py).
+NAME_SUFFIXES = SCHOOL_SUFFIXES + BODY_SUFFIXES
+# Endings a question's institution names are found by (qa/scope.py): short and specific, so that
+# 中心, 委 and 海关 in a question are not taken for a name.
+QUESTION_NAME_SUFFIXES = SCHOOL_SUFFIXES + ("教育局", "教育厅", "人民政府", "委员会", "局", "厅")
+# The forms a government body's own name ends with, after its places (淮安市洪泽区|人民政府,
+# 九原区|民族事务委员会 is …委员会): used to split places from the body (index/names.py).
+GOV_BODIES = ("人民政府办公室", "人民政府办公厅", "人民政府", "街道办事处", "管理委员会", "管委会", "委员会",
+              "办公室", "办公厅", "委", "局", "厅", "中心", "办事处")
+# Endings of administrative units (longest first, so 自治州 wins over 州).
+ADMIN_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "地区",
+                  "新区", "省", "市", "区", "县", "旗", "盟", "镇", "乡")
 
 # ------------------------------------------------------------------ report structure
 # Section names of the national template (概述, 主动公开情况, 依申请公开…); a sentence naming four

@@ -13,16 +13,12 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .names import to_simplified
+from .lexicon import (ACADEMIC_YEAR, DATE_LINE, FLAT_DATE_PERIOD, FULL_DATE_PERIOD, NAME_SUFFIXES, PERIOD, PUBLISHED_AT,
+                      SCHOOL_SUFFIXES, STATISTICS_PERIOD_CUE, TITLE_YEAR, YEAR_MARK)
+from .names import PROVINCES, is_government, split_places, to_simplified
 from .textutil import fold
 
-# Name endings that questions are matched with (qa/scope.py); kept short and specific.
-SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业学院", "大学", "学院", "学校",
-            "教育局", "教育厅", "人民政府", "委员会", "局", "厅")
-SCHOOL_SUFFIXES = ("职业技术学院", "高等专科学校", "专科学校", "职业学院", "大学", "学院", "学校")
-# Endings of a reporting body's name, the government forms included (longest first).
-NAME_SUFFIXES = SCHOOL_SUFFIXES + ("人民政府办公室", "人民政府办公厅", "人民政府", "街道办事处", "管理委员会",
-                                   "管委会", "委员会", "海关", "局", "厅", "委", "中心")
+# The vocabulary (name endings, year and period forms) lives in index/lexicon.py.
 # Endings too generic to be trusted on frequency alone (党委, 数据中心): title or self-reference only.
 _WEAK_SUFFIXES = ("委", "中心")
 _SUF_RE = re.compile("|".join(sorted(set(NAME_SUFFIXES), key=len, reverse=True)))
@@ -56,13 +52,30 @@ class Metadata:
     title: str
 
 
-@lru_cache(maxsize=4096)
-def _pos(text: str) -> tuple[tuple[str, str], ...]:
+def jieba_pos(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, jieba part-of-speech tag) of ``text``: the segmenter detection uses (see
+    docs/detection.md for the offline alternatives measured against it)."""
     import jieba
     import jieba.posseg as pseg
 
     jieba.setLogLevel(60)
     return tuple((w.word, w.flag) for w in pseg.cut(text))
+
+
+_SEGMENTER = jieba_pos
+
+
+def use_segmenter(segment=None) -> None:
+    """Make detection segment with ``segment(text) -> ((word, tag), ...)`` (jieba's tag set), or
+    with jieba again when None; for measuring other segmenters (eval/compare_segmenters.py)."""
+    global _SEGMENTER
+    _SEGMENTER = segment or jieba_pos
+    _pos.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    return _SEGMENTER(text)
 
 
 def names_in(text: str) -> list[tuple[int, int, str]]:
@@ -255,20 +268,69 @@ def detect_institution(text: str, title: str, weights: dict | None = None) -> st
     return _expand(max(pool, key=score), body)
 
 
+def with_parent(name: str, site: tuple[str, ...]) -> str:
+    """A department-named college (金融学院: no proper noun in it) under the school its web page's
+    site name or title names (…-金融学院-东江大学 -> 东江大学金融学院). A school's own pages carry the
+    school's name there; a report that names its parent in its text was read whole already, and a
+    name with a place or proper noun in it (东江师范学院) is a school of its own."""
+    if not site or not name.endswith("学院") or len(name) > 8 or any(t in _PROPER_POS for _, t in _pos(name)):
+        return name
+    for line in site:
+        for _, _, parent in names_in(line):
+            if parent.endswith(name) and len(parent) > len(name):
+                return parent  # the site writes the whole name (东江大学金融学院)
+            if parent.endswith(("大学", "学院")) and parent != name and len(parent) >= 4:
+                return parent + name
+    return name
+
+
 def _longest_each(names: list[str]) -> list[str]:
     """Names with those that another one extends dropped (新疆医科大学 inside 新疆医科大学厚博学院)."""
     return [n for n in dict.fromkeys(names) if not any(o != n and o.startswith(n) for o in names)]
 
 
 def _expand(name: str, body: str) -> str:
-    # 卫生健康委 is the short form of 卫生健康委员会: the full form when the text has it
-    if name.endswith("委") and not name.endswith("委员会") and name + "员会" in body:
-        return name + "员会"
-    return name
+    """The name in its fullest form the report itself supports: 卫生健康委 -> 卫生健康委员会 when the
+    text has the long form, and a district's body under its city (qualify)."""
+    # 卫生健康委 is the short form of 卫生健康委员会: the full form when the text has it, or when the
+    # field before 委 is a full one of four characters or more (卫生健康委, 发展改革委; 民委, 教委 and
+    # 发改委 are abbreviations whose long form is not the short one plus 员会)
+    if name.endswith("委") and not name.endswith("委员会") and (
+            name + "员会" in body or len(split_places(name)[1]) >= 5):
+        name = name + "员会"
+    return qualify(name, body)
 
 
-_AY = re.compile(r"(20\d{2})\s*[-—–~至到－]\s*(20\d{2})\s*(?:学年|年度)")
-_CY = re.compile(r"(20\d{2})\s*年度?(?:高校|学校|本校|我校|我院|学院)?(?:信息公开|政府信息公开)")
+# Endings of the units a district, county or county-level city lies in (莆田市, 延边朝鲜族自治州,
+# 锡林郭勒盟, 和田地区): the prefix a body's most qualified name takes.
+_CITY_ENDS = ("市", "自治州", "州", "盟", "地区")
+
+
+def qualify(name: str, text: str) -> str:
+    """A government body's most qualified name: when its name opens with a district, county or
+    county-level city (涵江区教育局) and the report itself writes that place under one city
+    (莆田市涵江区人民政府网站, an address in 莆田市涵江区…), the city goes in front (莆田市涵江区教育局).
+
+    Only the report's own text is read, never a gazetteer: a place name is not unique across the
+    country (鼓楼区, 朝阳区), and a report that never names its city keeps the name it signs with.
+    Two different cities before the place leave the name as it is."""
+    if not is_government(name):
+        return name
+    places, _ = split_places(name)
+    if len(places) != 1 or not places[0].endswith(("区", "县", "旗", "市")) or places[0] in PROVINCES.values():
+        return name
+    place = places[0]
+    cities = set()
+    for m in re.finditer(re.escape(place), text):
+        toks = _pos(text[max(0, m.start() - 10): m.start()])
+        if not toks:
+            continue
+        w, flag = toks[-1]
+        if w in _CITY_ENDS and len(toks) > 1 and toks[-2][1] == "ns":
+            w, flag = toks[-2][0] + w, "ns"  # 东江|市: a name the segmenter does not know
+        if flag == "ns" and w.endswith(_CITY_ENDS) and w != place and len(w) >= 3 and w not in PROVINCES.values():
+            cities.add(w)
+    return cities.pop() + name if len(cities) == 1 else name
 
 
 def detect_year(text: str, title: str, period: str = "") -> str:
@@ -277,7 +339,7 @@ def detect_year(text: str, title: str, period: str = "") -> str:
     An academic year written in the title wins; then the year the statistics period stands for
     (a "2020年度" report on 2019-09-01 to 2020-08-31 is the 2019-2020 report); then the first
     year form near the top."""
-    m = _AY.search(fold(title or ""))
+    m = ACADEMIC_YEAR.search(fold(title or ""))
     if m and int(m.group(2)) == int(m.group(1)) + 1:
         return f"{m.group(1)}-{m.group(2)}"
     from_period = year_of_period(period) if period else ""
@@ -288,25 +350,20 @@ def detect_year(text: str, title: str, period: str = "") -> str:
             continue
         f = fold(src)
         found = []  # (inside a 《》 title?, position, year)
-        for m in _AY.finditer(f):
+        for m in ACADEMIC_YEAR.finditer(f):
             if int(m.group(2)) == int(m.group(1)) + 1:
                 found.append((_in_book_title(f, m.start()), m.start(), f"{m.group(1)}-{m.group(2)}"))
-        for m in _CY.finditer(f):
+        for m in TITLE_YEAR.finditer(f):
             found.append((_in_book_title(f, m.start()), m.start(), m.group(1)))
         if found:
             return min(found)[2]
-    m = re.search(r"(20\d{2})\s*年", fold(text[:3000]))
+    m = YEAR_MARK.search(fold(text[:3000]))
     return m.group(1) if m else ""
 
 
 def _in_book_title(text: str, pos: int) -> bool:
     """True when ``pos`` lies inside 《…》 (a cited document's title, not this report)."""
     return text.rfind("《", 0, pos) > text.rfind("》", 0, pos)
-
-
-_DATE = r"(20\d{2})\s*年?\s*(\d{1,2})?\s*月?\s*(\d{1,2})?\s*日?"
-PERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*(?:至|到|—|-|~|－|――)\s*{_DATE}\s*(?:止)?")
-_PERIOD_CUE = re.compile(r"(统计期限|统计时间|起止时间|统计数据|数据统计|统计周期|时间段|所列数据|数据.{0,6}时间|期限)")
 
 
 def _split_md(digits: str) -> tuple[int, int] | None:
@@ -323,12 +380,12 @@ def _split_md(digits: str) -> tuple[int, int] | None:
 def normalize_period(raw: str) -> str:
     """"2021-09-01/2022-08-31" for a stated period when it can be inferred safely, else ""."""
     f = fold(raw)
-    m = re.search(r"(20\d{2})年(\d{1,2})月(\d{1,2})日.*?(?:至|到|-|~)\s*(20\d{2})年(\d{1,2})月(\d{1,2})日", f)
+    m = FULL_DATE_PERIOD.search(f)
     if m:
         y1, m1, d1, y2, m2, d2 = map(int, m.groups())
         return f"{y1:04d}-{m1:02d}-{d1:02d}/{y2:04d}-{m2:02d}-{d2:02d}"
     # Dates that lost their 年/月 in web extraction: 202191日至2022831
-    m = re.search(r"(20\d{2})(\d{2,4})日?\s*(?:起)?(?:至|到|-)\s*(20\d{2})(\d{2,4})日?", f)
+    m = FLAT_DATE_PERIOD.search(f)
     if m:
         a, b = _split_md(m.group(2)), _split_md(m.group(4))
         if a and b:
@@ -340,7 +397,7 @@ def normalize_period(raw: str) -> str:
 def detect_period(text: str) -> str:
     """The statistics period as stated (raw text), or ""."""
     f = fold(text[:15000])
-    for cue in _PERIOD_CUE.finditer(f):
+    for cue in STATISTICS_PERIOD_CUE.finditer(f):
         window = f[cue.end(): cue.end() + 60]
         m = PERIOD.search(window)
         if m and m.start() < 12:
@@ -352,24 +409,16 @@ def detect_period(text: str) -> str:
     return ""
 
 
-_PUB = re.compile(r"(发布时间|发布日期|发表时间|发稿时间|印发日期|成文日期|时间|日期)\s*[:：]\s*[\[【(（]?\s*"
-                  r"(20\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
-# A date alone on a line, bare or bracketed ([2022-10-31], (2020年10月30日)): the date a report is
-# signed or posted, under its title or after its signature.
-_DATE_LINE = re.compile(r"^\s*[\[【(（]?\s*(20\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?\s*[\]】)）]?"
-                        r"\s*(?:(?:点击|浏览|阅读|访问|作者|来源|字号|编辑)\S*.*)?$")
-
-
 def detect_published(raw_text: str) -> str:
     """Publication date (ISO) from page metadata (发布时间:2022-10-30, 发布时间:[2017-12-01]) or a
     date alone on a line near the top or the end of the page; read from the raw text, before
     cleaning strips the page chrome around it."""
     f = fold(raw_text)
-    m = _PUB.search(f[:5000])
+    m = PUBLISHED_AT.search(f[:5000])
     if not m:
         lines = f.split("\n")
         near = lines[:12] + lines[-12:] if len(lines) > 24 else lines
-        m = next((x for x in map(_DATE_LINE.match, near) if x), None)
+        m = next((x for x in map(DATE_LINE.match, near) if x), None)
         if not m:
             return ""
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -380,8 +429,9 @@ def detect_published(raw_text: str) -> str:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
-def detect(text: str, raw_text: str = "") -> Metadata:
-    """All metadata of a cleaned report text (``raw_text`` may hold lines cleaning dropped).
+def detect(text: str, raw_text: str = "", site: tuple[str, ...] = ()) -> Metadata:
+    """All metadata of a cleaned report text (``raw_text`` may hold lines cleaning dropped; ``site``
+    the names a web page gives itself outside its text: og:site_name, <title>).
 
     Traditional script is read as simplified (OpenCC), so 學年 is 学年 and 大學 is 大学."""
     text = to_simplified(text)
@@ -389,7 +439,7 @@ def detect(text: str, raw_text: str = "") -> Metadata:
     lines = text.split("\n")
     title = title_line(lines)
     period = detect_period(text)
-    institution = detect_institution(text, title)
+    institution = with_parent(detect_institution(text, title), tuple(to_simplified(x) for x in site))
     published = detect_published(raw_text or text)
     return Metadata(
         institution=institution,
@@ -419,7 +469,7 @@ def year_of_period(period: str) -> str:
     """The report year a statistics period stands for: "2021-2022" for an academic year
     (September to August, or written 2021-2022学年), "2023" for a calendar year, else ""."""
     f = fold(period or "")
-    m = _AY.search(f)
+    m = ACADEMIC_YEAR.search(f)
     if m and int(m.group(2)) == int(m.group(1)) + 1:
         return f"{m.group(1)}-{m.group(2)}"
     norm = normalize_period(f)
@@ -430,7 +480,7 @@ def year_of_period(period: str) -> str:
             return f"{y1}-{y2}"
         if y1 == y2:
             return str(y1)
-    ys = re.findall(r"(20\d{2})\s*年", f)
+    ys = YEAR_MARK.findall(f)
     if ys and len(set(ys)) == 1 and re.search(r"1\s*月\s*1\s*日|年度|全年", f):
         return ys[0]
     return ""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import ADMIN_SUFFIXES, GOV_BODIES, SCHOOL_SUFFIXES
+
 # Provincial-level units, whose short forms (北京, 广西) stand for the full name in text.
 PROVINCES = {
     "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市", "河北": "河北省", "山西": "山西省",
@@ -19,12 +21,6 @@ PROVINCES = {
     "西藏": "西藏自治区", "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区", "香港": "香港特别行政区",
     "澳门": "澳门特别行政区",
 }
-# The suffixes of administrative units (longest first so 自治州 wins over 州).
-ADMIN_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "地区",
-                  "新区", "省", "市", "区", "县", "旗", "盟", "镇", "乡")
-# Bodies that author government information-disclosure reports (longest first).
-GOV_BODIES = ("人民政府办公室", "人民政府办公厅", "人民政府", "街道办事处", "管理委员会", "管委会", "委员会",
-              "办公室", "办公厅", "委", "局", "厅", "中心", "办事处")
 # 人民政府办公室/办公厅 publish the 人民政府's report: one institution for matching.
 _GOV_OFFICE = re.compile(r"人民政府(办公室|办公厅)$")
 
@@ -50,11 +46,24 @@ def split_places(name: str) -> tuple[list[str], str]:
         if m.group() in PROVINCES and not (tail.startswith(GOV_BODIES) or _PLACE.match(tail)):
             break
         if not m.group() in PROVINCES and not m.group() in PROVINCES.values() and not (
-                tail.startswith(GOV_BODIES) or _PLACE.match(tail) and _PLACE.match(tail).end() < len(tail)):
+                tail.startswith(GOV_BODIES) or _PLACE.match(tail) and _PLACE.match(tail).end() < len(tail)
+                or _office_of(m.group(), tail)):
             break  # 洪泽区 before 人民政府 or before another place, never before a school's words
         places.append(m.group())
         rest = tail
     return places, rest
+
+
+# The units a body's office belongs to (涵江区|教育局, 九原区|民族事务委员会, 湖口县|卫生健康委员会).
+_OFFICE_PLACE_ENDS = ("区", "县", "旗", "市", "州", "盟")
+
+
+def _office_of(place: str, tail: str) -> bool:
+    """True when ``tail`` is a body's office (教育局, 民族事务委员会) that ``place`` heads: a district,
+    county or city, not a word that only ends like one (住房和城乡|建设局, 城市|管理局: a place taken
+    here has a name of two characters or more before its unit)."""
+    return (is_government(tail) and len(tail) >= 2 and len(place) >= 3 and place.endswith(_OFFICE_PLACE_ENDS)
+            and not re.search(r"[和与及]", place) and not _PLACE.match(tail))
 
 
 def is_place_chain(text: str) -> bool:
@@ -70,7 +79,7 @@ def is_place_chain(text: str) -> bool:
 
 def is_government(name: str) -> bool:
     """True for a government body's name (人民政府, …局, …委员会, 街道办事处 …)."""
-    return name.endswith(GOV_BODIES) and not name.endswith(("大学", "学院", "学校"))
+    return name.endswith(GOV_BODIES) and not name.endswith(SCHOOL_SUFFIXES)
 
 
 def normal_form(name: str) -> str:
@@ -117,8 +126,8 @@ def aliases(name: str) -> list[str]:
     bodies = [body] + (["政府"] if body == "人民政府" else [])
     for i in range(len(places) + 1):
         chain = "".join(places[i:])
-        if not chain and body in ("人民政府", "政府", "局", "委", "厅", "委员会", "办公室", "中心"):
-            continue  # a bare body word names no one
+        if not chain:
+            continue  # a body without its place names no one (人民政府, 教育局)
         for bd in bodies:
             out.append(chain + bd)
         last = places[i] if i < len(places) else ""

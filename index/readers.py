@@ -172,6 +172,24 @@ def read_html(data: bytes, max_depth: int = ReadLimits.max_html_depth) -> Segmen
     return [(None, text)]
 
 
+def page_names(data: bytes, limit: int = 20_000) -> tuple[str, ...]:
+    """The names a saved web page gives itself outside its text: ``og:site_name``,
+    ``application-name`` and ``<title>`` (in that order, blanks dropped). A school's pages carry
+    the school's name there (…年度报告-金融学院-东江大学) even when the report itself calls its
+    author by a department's name only; detection reads them for that case (index/metadata.py).
+    Only the first ``limit`` bytes are read: the head of the page."""
+    head = decode_text(data[:limit])
+    out = []
+    for pat in (r"<meta[^>]+property=[\"']og:site_name[\"'][^>]*content=[\"']([^\"']+)",
+                r"<meta[^>]+content=[\"']([^\"']+)[\"'][^>]*property=[\"']og:site_name",
+                r"<meta[^>]+name=[\"']application-name[\"'][^>]*content=[\"']([^\"']+)",
+                r"<title[^>]*>([^<]+)</title>"):
+        m = re.search(pat, head, re.I)
+        if m and m.group(1).strip():
+            out.append(re.sub(r"\s+", " ", m.group(1)).strip())
+    return tuple(dict.fromkeys(out))
+
+
 def _flatten_tables(tree) -> None:
     """Each ``<tr>`` of a page's ``<table>`` elements becomes one line of tab-separated cells, so a
     table row survives as a row (index/tables.py reads it) instead of one line per cell."""

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 
 import jieba
 
+from index.lexicon import QUESTION_ACADEMIC_YEAR
 from index.names import to_simplified  # noqa: F401  (re-exported: engine.validate)
 from index.textutil import fold
 from index.tokenize import tokenize
 
-from .scope import _AY_Q, InstitutionMatcher, Match, normalize_years, question_years  # noqa: F401
+from .scope import InstitutionMatcher, Match, normalize_years, question_years  # noqa: F401
 
 INTENTS = ("count", "phone", "email", "date", "yesno", "text", "list", "superlative", "compare", "practice")
 
@@ -89,7 +90,7 @@ def key_terms(q: str, institutions: list[str]) -> list[str]:
     f = normalize_years(q)
     for n in sorted(institutions, key=len, reverse=True):
         f = f.replace(n, " ")
-    f = _AY_Q.sub(" ", f)
+    f = QUESTION_ACADEMIC_YEAR.sub(" ", f)
     f = re.sub(r"20\d{2}\s*(年度|年|学年)?", " ", f)
     terms = []
     for t in tokenize(f):

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import jieba
 
-from index.metadata import SUFFIXES
+# The year forms (2022-2023学年, 22-23学年, 二〇二三年, 2023年 but not 2014年9月) and the name endings
+# are index/lexicon.py's.
+from index.lexicon import (CHINESE_YEAR, QUESTION_ACADEMIC_YEAR, QUESTION_NAME_SUFFIXES, QUESTION_YEAR,
+                           SHORT_ACADEMIC_YEAR)
 from index.names import PROVINCES, aliases, canonical, is_government, normal_form, split_places
 from index.textutil import fold
 
-_NAME_IN_Q = re.compile(rf"[\u4e00-\u9fffX]{{2,16}}?(?:{'|'.join(SUFFIXES)})")
+_NAME_IN_Q = re.compile(rf"[\u4e00-\u9fffX]{{2,16}}?(?:{'|'.join(QUESTION_NAME_SUFFIXES)})")
 _Q_LEAD = re.compile(r"^(那么|那|请问|问|关于|对于|对|和|与|跟|比较|在|据)+")
 _NOT_NAMES = ("哪", "其他", "各", "本", "该", "所有", "全部", "兄弟", "同类", "每", "这", "那些", "一些")
 # A school's abbreviation ends in 大 (北大, 国科大, 北师大, 合工大); jieba tags such words "j".
@@ -63,7 +66,7 @@ def _abbrev_of(alias: str, name: str, words: list[str] | None = None) -> bool:
 
 
 def _stem(name: str) -> str:
-    for suf in sorted(SUFFIXES, key=len, reverse=True):
+    for suf in sorted(QUESTION_NAME_SUFFIXES, key=len, reverse=True):
         if name.endswith(suf) and len(name) - len(suf) >= 2:
             return name[: -len(suf)]
     return name
@@ -272,25 +275,20 @@ class InstitutionMatcher:
 
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")}
 _CN_DIGITS["零"] = "0"
-_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=\s*(?:年|学年|[-—–~至到]))")
-_AY_Q = re.compile(r"(20\d{2})\s*[-—–~至到]\s*(20\d{2})\s*(?:学年|年度|年)?")
-_AY_SHORT = re.compile(r"(?<!\d)(\d{2})\s*[-—–~至到]\s*(\d{2})\s*(?=学年)")
-# a year followed by a month (2014年9月修订…) is a date in the question, not the report's year
-_Y_Q = re.compile(r"(20\d{2})\s*(?:年度|年|学年)(?!\s*\d{1,2}\s*月)")
 
 
 def normalize_years(q: str) -> str:
     """Year forms written for people made plain: 二〇二三年 -> 2023年, 22-23学年 -> 2022-2023学年."""
-    f = _CN_YEAR.sub(lambda m: "".join(_CN_DIGITS[c] for c in m.group()), fold(q))
-    return _AY_SHORT.sub(lambda m: f"20{m.group(1)}-20{m.group(2)}", f)
+    f = CHINESE_YEAR.sub(lambda m: "".join(_CN_DIGITS[c] for c in m.group()), fold(q))
+    return SHORT_ACADEMIC_YEAR.sub(lambda m: f"20{m.group(1)}-20{m.group(2)}", f)
 
 
 def question_years(q: str) -> list[str]:
     """Reporting years named in the question: "2021-2022" (also 22-23学年) or "2023" (also 二〇二三年)."""
     f = normalize_years(q)
-    years = [f"{a}-{b}" for a, b in _AY_Q.findall(f) if int(b) == int(a) + 1]
-    rest = _AY_Q.sub(" ", f)
-    years += [y for y in _Y_Q.findall(rest)]
+    years = [f"{a}-{b}" for a, b in QUESTION_ACADEMIC_YEAR.findall(f) if int(b) == int(a) + 1]
+    rest = QUESTION_ACADEMIC_YEAR.sub(" ", f)
+    years += [y for y in QUESTION_YEAR.findall(rest)]
     return years
 
 
