@@ -84,6 +84,7 @@ class Engine:
         self._texts: dict[str, str] = {}
         self._sentences: dict[str, list[tuple[int, int]]] = {}
         self._chunks: dict[str, list[Chunk]] = {}
+        self._chunk_ids: dict[str, np.ndarray] | None = None  # doc -> chunk ids, read once (chunk_ids)
         self.cross = pl.CrossReport(self, getattr(index, "version", ""))
         self._scorer: scoring.Scorer | None = None
 
@@ -125,6 +126,18 @@ class Engine:
     def years(self) -> list[str]:
         return self._years
 
+    def chunk_ids(self, docs: list[str]) -> np.ndarray:
+        """The ids of the chunks of ``docs``, from a doc -> ids map read once per engine (an index
+        version never changes): the cross-report planner asks one question per report, and one
+        store query per report was a tenth of a list question's time over 1,000 reports."""
+        if self._chunk_ids is None:
+            by_doc: dict[str, list[int]] = {}
+            for doc, cid in self.index.store.chunk_docs():
+                by_doc.setdefault(doc, []).append(cid)
+            self._chunk_ids = {d: np.asarray(ids, dtype=np.int64) for d, ids in by_doc.items()}
+        parts = [self._chunk_ids[d] for d in docs if d in self._chunk_ids]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def chunk_at(self, doc: str, pos: int) -> Chunk | None:
         """The chunk of ``doc`` holding character ``pos`` (its section and page)."""
         if doc not in self._chunks:
@@ -153,7 +166,7 @@ class Engine:
         k = k or self.settings.top_k
         allowed = None
         if docs is not None:
-            allowed = np.asarray(self.index.store.chunk_ids_where(docs), dtype=np.int64)
+            allowed = self.chunk_ids(docs)
             if len(allowed) == 0:
                 return []
         depth = max(k * 3, 20)
@@ -592,12 +605,12 @@ def _last_question(history) -> str:
 def _focus_sentences(p: Parsed, sents: list[Sent], keep: int = 40) -> list[Sent]:
     """The sentences worth reading: those whose text or neighbours share a term with the question
     (a 电话: line beside the sentence naming the office), at most ``keep``, in report order."""
+    own = [ex.cov(p, s.text) for s in sents]  # once per sentence: each is also two sentences' neighbour
     score = []
     for i, s in enumerate(sents):
-        own = ex.cov(p, s.text)
-        near = max((ex.cov(p, sents[j].text) for j in (i - 1, i + 1)
+        near = max((own[j] for j in (i - 1, i + 1)
                     if 0 <= j < len(sents) and sents[j].doc == s.doc), default=0.0)
-        score.append(own + 0.5 * near + s.ret)
+        score.append(own[i] + 0.5 * near + s.ret)
     order = sorted(range(len(sents)), key=lambda i: -score[i])
     top = sorted(i for i in order[:keep] if score[i] > 0)
     return [sents[i] for i in top]

@@ -345,3 +345,26 @@ def test_cv_cache_is_keyed_by_the_scorer(demo_service):
     finally:
         eng.scorer = shipped
         del eng.answer_single
+
+
+def test_list_rows_equal_the_per_report_answers_one_by_one(demo_service):
+    """The planner's batched path (cached scores, chunk ids read once) answers each report exactly
+    as a fresh engine asked about that report alone."""
+    from dataclasses import replace
+
+    from qa.engine import Engine
+
+    base = demo_service.engine()
+    q = "哪些学校没有收到信息公开申请？"
+    plan = pl.plan(q, "list")
+    eng = Engine(base.index, base.embedder.inner, base.settings)
+    docs = eng.cross.docs_in_scope(plan.scope, None)
+    parsed = replace(eng.parse(plan.sub_question), intent=plan.value_type)
+    rows = {r.doc: r for r in eng.cross.rows(plan.sub_question, parsed, plan.predicate, docs)}
+    for d in docs:
+        alone = Engine(base.index, base.embedder.inner, base.settings)
+        a = alone.answer_single(plan.sub_question, plan.sub_question, parsed, [d])
+        assert eng.cross.sub_answer(plan.sub_question, parsed, d) == a, d
+        assert rows[d].status == pl.evaluate(plan.predicate, a, plan.sub_question)
+    assert sorted(r.institution for r in rows.values() if r.status == "match") == \
+        ["东江理工职业学院", "南溪医学高等专科学校", "西陵农业大学"]
