@@ -138,11 +138,15 @@ class Engine:
         parts = [self._chunk_ids[d] for d in docs if d in self._chunk_ids]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def chunk_at(self, doc: str, pos: int) -> Chunk | None:
-        """The chunk of ``doc`` holding character ``pos`` (its section and page)."""
+    def doc_chunks(self, doc: str) -> list[Chunk]:
+        """The chunks of ``doc`` in text order, read once per engine."""
         if doc not in self._chunks:
             self._chunks[doc] = self.index.store.chunks(doc=doc)
-        return next((c for c in self._chunks[doc] if c.start <= pos < c.end), None)
+        return self._chunks[doc]
+
+    def chunk_at(self, doc: str, pos: int) -> Chunk | None:
+        """The chunk of ``doc`` holding character ``pos`` (its section and page)."""
+        return next((c for c in self.doc_chunks(doc) if c.start <= pos < c.end), None)
 
     def citation(self, doc: str, start: int, end: int) -> Citation:
         d = self.docs[doc]
@@ -174,7 +178,11 @@ class Engine:
         sparse = self.index.keyword.search(tokenize(query), depth, allowed, docs)
         fused = rrf([[i for i, _ in dense], [i for i, _ in sparse]],
                     [self.settings.dense_weight, self.settings.keyword_weight], self.settings.rrf_k)[:k]
-        chunks = {c.id: c for c in self.index.store.chunks([i for i, _ in fused])}
+        if docs is not None and len(docs) <= 3:
+            # a report's chunks are read once per engine (its citations need them too)
+            chunks = {c.id: c for d in docs for c in self.doc_chunks(d)}
+        else:
+            chunks = {c.id: c for c in self.index.store.chunks([i for i, _ in fused])}
         dr = {i: r for r, (i, _) in enumerate(dense)}
         kr = {i: r for r, (i, _) in enumerate(sparse)}
         return [Hit(chunks[i], s, "hybrid", {"dense": dr.get(i), "keyword": kr.get(i)})
