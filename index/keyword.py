@@ -16,6 +16,12 @@ class KeywordIndex:
     def __init__(self, ids: np.ndarray, model: bm25s.BM25 | None):
         self._ids = np.asarray(ids, dtype=np.int64)
         self._model = model
+        # The scores of the last query's tokens over every chunk: a cross-report question asks
+        # the same sub-question of every report, one search per report, and the scores over the
+        # whole index are the same each time (only the allowed subset differs).
+        self._last: tuple[tuple[str, ...], np.ndarray] | None = None
+        order = np.argsort(self._ids, kind="stable")
+        self._sorted_ids, self._sorted_pos = self._ids[order], order
 
     @classmethod
     def build(cls, ids: list[int], tokens: list[list[str]]) -> "KeywordIndex":
@@ -42,11 +48,24 @@ class KeywordIndex:
         known = [t for t in tokens if t in vocab]
         if not known:
             return []
-        scores = self._model.get_scores(known)
+        last = self._last
+        if last is not None and last[0] == tuple(known):
+            scores = last[1]
+        else:
+            scores = self._model.get_scores(known)
+            scores.setflags(write=False)  # shared by the searches that reuse it
+            self._last = (tuple(known), scores)
         if allowed is not None:
-            mask = np.isin(self._ids, allowed)
-            scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores, kind="stable")[:k]
+            # the allowed chunks' positions in index order: a stable sort of their scores ranks
+            # them exactly as a stable sort of all scores with the others set to 0 does
+            allowed = np.asarray(allowed, dtype=np.int64)
+            at = np.searchsorted(self._sorted_ids, allowed)
+            at = at[(at < len(self._sorted_ids))]
+            pos = np.sort(self._sorted_pos[at[np.isin(self._sorted_ids[at], allowed)]])
+            sub = scores[pos]
+            top = pos[np.argsort(-sub, kind="stable")[:k]]
+        else:
+            top = np.argsort(-scores, kind="stable")[:k]
         return [(int(self._ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
     def save(self, path: Path) -> None:

@@ -178,6 +178,10 @@ class ChunkStore:
             rows = self._db.execute(f"SELECT {cols} FROM chunks WHERE 1{self._vis} ORDER BY id")
         return [Chunk(*r) for r in rows]
 
+    def chunk_docs(self) -> list[tuple[str, int]]:
+        """(doc, chunk id) of every visible chunk, in id order."""
+        return [(r[0], r[1]) for r in self._db.execute(f"SELECT doc, id FROM chunks WHERE 1{self._vis} ORDER BY id")]
+
     def chunk_ids_where(self, docs: list[str]) -> list[int]:
         if not docs:
             return []

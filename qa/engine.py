@@ -84,6 +84,7 @@ class Engine:
         self._texts: dict[str, str] = {}
         self._sentences: dict[str, list[tuple[int, int]]] = {}
         self._chunks: dict[str, list[Chunk]] = {}
+        self._chunk_ids: dict[str, np.ndarray] | None = None  # doc -> chunk ids, read once (chunk_ids)
         self.cross = pl.CrossReport(self, getattr(index, "version", ""))
         self._scorer: scoring.Scorer | None = None
 
@@ -125,11 +126,27 @@ class Engine:
     def years(self) -> list[str]:
         return self._years
 
-    def chunk_at(self, doc: str, pos: int) -> Chunk | None:
-        """The chunk of ``doc`` holding character ``pos`` (its section and page)."""
+    def chunk_ids(self, docs: list[str]) -> np.ndarray:
+        """The ids of the chunks of ``docs``, from a doc -> ids map read once per engine (an index
+        version never changes): the cross-report planner asks one question per report, and one
+        store query per report was a tenth of a list question's time over 1,000 reports."""
+        if self._chunk_ids is None:
+            by_doc: dict[str, list[int]] = {}
+            for doc, cid in self.index.store.chunk_docs():
+                by_doc.setdefault(doc, []).append(cid)
+            self._chunk_ids = {d: np.asarray(ids, dtype=np.int64) for d, ids in by_doc.items()}
+        parts = [self._chunk_ids[d] for d in docs if d in self._chunk_ids]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def doc_chunks(self, doc: str) -> list[Chunk]:
+        """The chunks of ``doc`` in text order, read once per engine."""
         if doc not in self._chunks:
             self._chunks[doc] = self.index.store.chunks(doc=doc)
-        return next((c for c in self._chunks[doc] if c.start <= pos < c.end), None)
+        return self._chunks[doc]
+
+    def chunk_at(self, doc: str, pos: int) -> Chunk | None:
+        """The chunk of ``doc`` holding character ``pos`` (its section and page)."""
+        return next((c for c in self.doc_chunks(doc) if c.start <= pos < c.end), None)
 
     def citation(self, doc: str, start: int, end: int) -> Citation:
         d = self.docs[doc]
@@ -153,7 +170,7 @@ class Engine:
         k = k or self.settings.top_k
         allowed = None
         if docs is not None:
-            allowed = np.asarray(self.index.store.chunk_ids_where(docs), dtype=np.int64)
+            allowed = self.chunk_ids(docs)
             if len(allowed) == 0:
                 return []
         depth = max(k * 3, 20)
@@ -161,7 +178,11 @@ class Engine:
         sparse = self.index.keyword.search(tokenize(query), depth, allowed, docs)
         fused = rrf([[i for i, _ in dense], [i for i, _ in sparse]],
                     [self.settings.dense_weight, self.settings.keyword_weight], self.settings.rrf_k)[:k]
-        chunks = {c.id: c for c in self.index.store.chunks([i for i, _ in fused])}
+        if docs is not None and len(docs) <= 3:
+            # a report's chunks are read once per engine (its citations need them too)
+            chunks = {c.id: c for d in docs for c in self.doc_chunks(d)}
+        else:
+            chunks = {c.id: c for c in self.index.store.chunks([i for i, _ in fused])}
         dr = {i: r for r, (i, _) in enumerate(dense)}
         kr = {i: r for r, (i, _) in enumerate(sparse)}
         return [Hit(chunks[i], s, "hybrid", {"dense": dr.get(i), "keyword": kr.get(i)})
@@ -414,14 +435,14 @@ class Engine:
             m = self.match(q)
             plan = pl.plan(q, kind, m.institutions + m.aliases)
             sub, pred, scope = plan.sub_question, plan.predicate, plan.scope
-            vtype = plan.value_type
+            vtype, alts = plan.value_type, self._alternatives(plan)
         else:
-            sub, pred, vtype = q, None, p.intent
+            sub, pred, vtype, alts = q, None, p.intent, ()
             scope = pl.Scope("all", "", p.years)
         allowed = self.scoped_docs(p, scope, filters)
         docs = self.cross.docs_in_scope(scope, allowed)
         parsed = replace(self.parse(sub), intent=vtype) if vtype in pl.VALUE_TYPES else self.parse(sub)
-        rows = self.cross.rows(sub, parsed, pred, docs)
+        rows = self.cross.rows(sub, parsed, pred, docs, alts)
         if pred is None:  # no condition: every report that answers is a row with a value
             rows = [r if r.status == "silent" else replace(r, status="match") for r in rows]
         return sub, rows
@@ -444,7 +465,7 @@ class Engine:
         if not docs:
             return _abstain(q, "索引中没有这个范围内的报告，无法回答。", intent)
         parsed = replace(self.parse(plan.sub_question), intent=plan.value_type)
-        rows = self.cross.rows(plan.sub_question, parsed, plan.predicate, docs)
+        rows = self.cross.rows(plan.sub_question, parsed, plan.predicate, docs, self._alternatives(plan))
         seen: dict[str, int] = {}
         for r in rows:
             seen[r.institution] = seen.get(r.institution, 0) + 1
@@ -491,6 +512,10 @@ class Engine:
         return Answer(q, "\n".join(lines) + (f"\n{note}" if note else ""),
                       [r.institution for r in shown], False, conf, [r.citation for r in shown if r.citation],
                       "compare")
+
+    def _alternatives(self, plan: pl.Plan) -> tuple:
+        """(sub-question, parsed) for each of the plan's alternative sub-questions."""
+        return tuple((alt, replace(self.parse(alt), intent=plan.value_type)) for alt in plan.alternatives)
 
     def _multi_year(self, q: str, allowed: set[str] | None, intent: str) -> Answer:
         """Institutions with reports for two or more years (document metadata, not report text)."""
@@ -588,12 +613,12 @@ def _last_question(history) -> str:
 def _focus_sentences(p: Parsed, sents: list[Sent], keep: int = 40) -> list[Sent]:
     """The sentences worth reading: those whose text or neighbours share a term with the question
     (a 电话: line beside the sentence naming the office), at most ``keep``, in report order."""
+    own = [ex.cov(p, s.text) for s in sents]  # once per sentence: each is also two sentences' neighbour
     score = []
     for i, s in enumerate(sents):
-        own = ex.cov(p, s.text)
-        near = max((ex.cov(p, sents[j].text) for j in (i - 1, i + 1)
+        near = max((own[j] for j in (i - 1, i + 1)
                     if 0 <= j < len(sents) and sents[j].doc == s.doc), default=0.0)
-        score.append(own + 0.5 * near + s.ret)
+        score.append(own[i] + 0.5 * near + s.ret)
     order = sorted(range(len(sents)), key=lambda i: -score[i])
     top = sorted(i for i in order[:keep] if score[i] > 0)
     return [sents[i] for i in top]

@@ -28,9 +28,11 @@ yes / no    any other body: 建立了考核机制 / 没有建立考核机制    
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index.metadata import normalize_period
 from index.textutil import fold
@@ -136,6 +138,8 @@ class Plan:
     predicate: Predicate | None = None
     order: str = ""  # max or min
     scope: Scope = field(default_factory=Scope)
+    # sub-questions asked, in order, of a report where the first one finds nothing (see STRUCTURE)
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,10 @@ class Row:
 
 
 VALUE_TYPES = ("count", "phone", "email", "date", "yesno")
+# A report states its own structure as parts or as items of content (全文包括…等八个部分 /
+# 报告内容包括…等8项内容): the second is asked where the first finds nothing, and its answer
+# counts only when it cites the outline sentence itself (``CrossReport.rows``).
+STRUCTURE = ("本报告包括几个部分？", "本报告包括几项内容？")
 
 
 # ------------------------------------------------------------------------------ planning
@@ -254,14 +262,37 @@ def _support_terms(body: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     lits += [f"{m.group(1)}{m.group(2)}" for m in re.finditer(r"(\d+)\s*([项条件个类次])", body)]
     plain = re.sub(r"[“\"《][^”\"》]*[”\"》]|\d+\s*[项条件个类次]?", " ", body)
     words = []
-    for m in re.finditer(r"[\u4e00-\u9fff]{2,6}(?:[、/][\u4e00-\u9fff]{2,6})+(?:(?:或|和|及|或者)[\u4e00-\u9fff]{2,6})?", plain):
-        words.append("|".join(re.split(r"[、/]|或者|或|和|及", m.group())))
+    item = r"(?:(?!或|和|及)[\u4e00-\u9fff]){2,6}"
+    for m in re.finditer(rf"{item}(?:[、/]{item})+(?:(?:或者|或|和|及){item})?", plain):
+        items = [i for i in re.split(r"[、/]|或者|或|和|及", m.group()) if i]
+        # the window of 2-6 characters cuts into the words around the enumeration (工作受到过举报、
+        # 复议 -> 作受到过举报): its first item is the last word of its chunk, its last the first
+        items[0] = _edge_word(items[0], -1)
+        items[-1] = _edge_word(items[-1], 0)
+        words.append("|".join(items))
         plain = plain.replace(m.group(), " ")
     words += [w for w in jieba.lcut(plain) if len(w) >= 2 and re.match(r"[\u4e00-\u9fff]", w)
               and w not in _WEAK_WORDS]
     return tuple(dict.fromkeys(lits)), tuple(dict.fromkeys(words))
 
 
+def _edge_word(item: str, which: int) -> str:
+    """The enumerated noun at the end (``which`` -1) or start (0) of an enumeration's first or last
+    item: the words after the last (before the first) verb or particle of the sentence around it
+    (设立了查阅点 -> 查阅点, 作受到过举报 -> 举报, 诉讼的情况 -> 诉讼)."""
+    import jieba
+
+    ws = jieba.lcut(item)
+    cut = [i for i, w in enumerate(ws) if w in _WEAK_WORDS or w in _GLUE]
+    if which == -1:
+        keep = ws[cut[-1] + 1:] if cut else ws
+    else:
+        keep = ws[:cut[0]] if cut else ws
+    return "".join(keep) or item
+
+
+# Particles and prepositions that join an enumeration to the sentence around it.
+_GLUE = {"了", "过", "的", "着", "被", "对", "在", "与", "因", "等", "有", "和", "及", "向", "从", "为"}
 # Words too common in these reports to show that a sentence is about the asked practice.
 _WEAK_WORDS = {"信息", "公开", "信息公开", "学校", "工作", "情况", "报告", "年度", "学年", "提到", "提及", "建立",
                "设立", "设置", "开展", "作出", "进行", "是否", "相关", "方面", "事项", "受到", "有关", "所有",
@@ -366,9 +397,9 @@ def plan(question: str, kind: str, names: tuple[str, ...] = ()) -> Plan:
         if unit in ("部分", "个部分") or re.search(r"组成|构成", body):
             # the report's own structure (全文包括…等八个部分): one canonical question, since
             # reports say 包括/分为/由…组成/共计 interchangeably
-            sub = "本报告包括几个部分"
-        else:
-            sub = body[:e.start()] + "几" + unit + body[e.end():]
+            return replace(_plan(STRUCTURE[0], "count", Predicate("eq", "==", float(n), text=e.group())),
+                           alternatives=STRUCTURE[1:])
+        sub = body[:e.start()] + "几" + unit + body[e.end():]
         return _plan(sub + "？", "count", Predicate("eq", "==", float(n), text=e.group()))
     nm = NEG.search(body)
     if nm and COUNTED.search(body[nm.end():]) and VERB.match(_uncaused(body[nm.end():])):
@@ -423,7 +454,7 @@ def evaluate(pred: Predicate | None, answer: Answer, asked: str = "") -> str:
     if answer.abstained or answer.value in (None, ""):
         return "silent"
     quote = "".join(c.quote for c in answer.citations)
-    if is_outline(quote) and not re.search(r"部分|组成", asked):
+    if is_outline(quote) and not re.search(r"部分|组成", asked) and asked not in STRUCTURE:
         # the sentence listing the report's parts (…受到举报的情况…共六个部分) states no fact
         return "silent"
     if pred is None:
@@ -494,8 +525,9 @@ class CrossReport:
 
     def __init__(self, engine, version: str, limit: int = 200_000):
         self.engine, self.version, self.limit = engine, version, limit
-        self._cache: dict[tuple[str, str, str], Answer] = {}
+        self._cache: dict[tuple, Answer] = {}
         self._lock = threading.Lock()
+        self._scorer_key: tuple | None = None
 
     def docs_in_scope(self, scope: Scope, docs: set[str] | None) -> list[str]:
         """The reports a plan covers, in a stable order."""
@@ -515,9 +547,21 @@ class CrossReport:
             out.append(d)
         return out
 
+    def scorer_key(self) -> str:
+        """A hash of the engine's fitted scorer: per-report answers read under one scorer's weights
+        are never reused under another's (``reportqa eval --cv`` swaps the scorer per fold)."""
+        scorer = self.engine.scorer
+        known = self._scorer_key
+        if known is not None and known[0] is scorer:
+            return known[1]
+        key = hashlib.sha1(json.dumps(scorer.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+        self._scorer_key = (scorer, key)
+        return key
+
     def sub_answer(self, sub: str, parsed, doc: str) -> Answer:
-        """The single-report answer to ``sub`` in ``doc`` (key: index version, sub-question, doc)."""
-        key = (self.version, sub, doc)
+        """The single-report answer to ``sub`` in ``doc`` (key: index version, scorer, sub-question,
+        parsed intent, doc)."""
+        key = (self.version, self.scorer_key(), sub, getattr(parsed, "intent", ""), doc)
         hit = self._cache.get(key)
         if hit is None:
             hit = self.engine.answer_single(sub, sub, parsed, [doc])
@@ -527,13 +571,23 @@ class CrossReport:
                 self._cache[key] = hit
         return hit
 
-    def rows(self, sub: str, parsed, pred: Predicate | None, docs: list[str]) -> list[Row]:
-        """Every report's row: its value, citation and whether it meets ``pred``."""
+    def rows(self, sub: str, parsed, pred: Predicate | None, docs: list[str],
+             alternatives: tuple = ()) -> list[Row]:
+        """Every report's row: its value, citation and whether it meets ``pred``.
+
+        ``alternatives`` are (sub-question, parsed) pairs asked of a report where ``sub`` finds
+        nothing; such an answer is taken only when it cites the report's outline sentence."""
         eng = self.engine
         out = []
         for d in docs:
             a = self.sub_answer(sub, parsed, d)
             status = evaluate(pred, a, sub)
+            for alt, alt_parsed in alternatives if status == "silent" else ():
+                b = self.sub_answer(alt, alt_parsed, d)
+                st = evaluate(pred, b, alt)
+                if st != "silent" and is_outline("".join(c.quote for c in b.citations)):
+                    a, status = b, st
+                    break
             doc = eng.docs[d]
             cite = a.citations[0] if a.citations and status != "silent" else None
             value = a.value if status != "silent" else None

@@ -66,7 +66,7 @@ def test_matcher_results_do_not_leak_between_threads(demo_service):
     class PreemptedMatcher(InstitutionMatcher):
         def match(self, question):
             found = super().match(question)
-            time.sleep(0.003)  # another thread runs here and overwrites last_aliases
+            time.sleep(0.003)  # another thread runs here: state kept on the matcher would leak
             return found
 
     base = demo_service.engine()

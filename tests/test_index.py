@@ -400,3 +400,20 @@ def test_documents_named_reads_only_those_asked(tmp_path):
         assert sorted(got) == sorted({f"d{i}" for i in range(0, 1203, 2)} | {"d5"})
         assert got["d4"].doc == "d4" and got["d4"].institution == "青岚大学"
         st.close()
+
+
+def test_keyword_search_within_a_subset_ranks_as_the_whole_index_masked():
+    """The subset path (one report's chunks, the last query's scores reused) gives exactly the
+    ranking of all scores with the chunks outside the subset set to 0, ties in index order."""
+    texts = ["收到信息公开申请5项", "收到信息公开申请5项", "主动公开信息321条", "信息公开申请予以公开",
+             "未收到信息公开申请", "党委会研究信息公开工作", "收到信息公开申请5项"]
+    ids = [70, 10, 30, 20, 60, 50, 40]  # not in id order: positions and ids differ
+    ki = KeywordIndex.build(ids, [tokenize(t) for t in texts])
+    query = tokenize("收到信息公开申请")
+    scores = ki._model.get_scores([t for t in query if t in ki._model.vocab_dict])
+    for allowed in ([10, 40, 70], [20, 60], [50], [40, 10, 99], [99]):
+        masked = np.where(np.isin(ki.ids(), allowed), scores, 0.0)
+        want = [(ids[i], float(masked[i])) for i in np.argsort(-masked, kind="stable")[:2] if masked[i] > 0]
+        for _ in range(2):  # the second search reads the cached scores
+            assert ki.search(query, 2, allowed=np.array(allowed)) == want
+    assert [i for i, _ in ki.search(query, 3, allowed=np.array([10, 40, 70]))] == [70, 10, 40]

@@ -123,6 +123,16 @@ def test_evaluate(pred, answer, status):
     assert pl.evaluate(pred, answer) == status
 
 
+@pytest.mark.parametrize("question, words", [
+    # the enumeration is one word, cut out of the words around it (not 作受到过举报)
+    ("哪些高校因信息公开工作受到过举报、复议或诉讼？", ("举报|复议|诉讼",)),
+    ("哪些学校设立了查阅点、咨询电话和意见箱？", ("查阅点|咨询电话|意见箱",)),
+    ("有哪些学校建立了信息公开考核机制？", ("考核", "机制")),
+])
+def test_yes_no_support_words(question, words):
+    assert pl.plan(question, "list").predicate.words == words
+
+
 def test_outline_answers_a_parts_question():
     quote = "全文包括概述、主动公开情况、依申请公开情况、受到举报的情况、主要问题和改进措施共六个部分"
     assert pl.evaluate(pl.Predicate("eq", "==", 6.0), _answer("6", quote), "本报告包括几个部分？") == "match"
@@ -136,7 +146,8 @@ def ask(svc, q, **kw):
 @pytest.mark.parametrize("question, names", [
     ("哪些学校在2022-2023学年没有收到信息公开申请？", ["东江理工职业学院", "南溪医学高等专科学校", "西陵农业大学"]),
     ("2022-2023学年有哪些学校对信息公开申请作出了不予公开的决定？", ["东江理工大学", "青岚师范学院", "北辰工商大学"]),
-    ("哪些高校因信息公开工作受到过举报、复议或诉讼？", ["北辰工商大学"]),
+    # an OR of three events: 东江理工职业学院 received one 举报, 北辰工商大学 one 复议
+    ("哪些高校因信息公开工作受到过举报、复议或诉讼？", ["东江理工职业学院", "北辰工商大学"]),
     ("哪些学校因信息公开工作受到过举报？", ["东江理工职业学院"]),
     ("哪些学校收到的信息公开申请超过6项？", ["青岚师范学院", "北辰工商大学"]),
     ("语料中哪些学校有两个学年的信息公开年度报告？", ["青岚师范学院"]),
@@ -215,7 +226,8 @@ def test_sub_answers_are_cached_per_index_version(demo_service):
         again = ask(demo_service, q)
     finally:
         del eng.answer_single
-    assert n == 0 or n == len(eng.docs)  # 0 when an earlier test asked the same sub-question
+    schools = len(eng.cross.docs_in_scope(pl.plan(q, "list").scope, None))
+    assert n in (0, schools)  # 0 when an earlier test asked the same sub-question
     assert len(calls) == n and again == first
     assert all(k[0] == eng.index.version for k in eng.cross._cache)
 
@@ -264,3 +276,95 @@ def test_follow_up_table(prev, q, resolved):
 def test_follow_up_after_list_keeps_the_list(demo_service):
     a = ask(demo_service, "那2021-2022学年呢？", history=["哪些学校在2022-2023学年没有收到信息公开申请？"])
     assert a.intent == "list" and a.value == []  # the 2021-2022 demo report did receive applications
+
+
+# ------------------------------------------------------------ a report's own structure
+def _structured(inst: str, outline: str) -> str:
+    """A fictional report whose opening states its structure as ``outline`` says."""
+    return (f"{inst}2023-2024学年信息公开工作年度报告\n"
+            f"　　本报告内容包括概述，主动公开情况，依申请公开和不予公开情况，对信息公开的评议情况，"
+            f"因学校信息公开工作受到举报的情况，存在的主要问题及改进措施，其他需要报告的事项{outline}。\n"
+            "一、概述\n　　本学年学校修订信息公开目录8项，开展信息公开专题培训2场。\n"
+            "二、主动公开情况\n　　通过学校门户网站主动公开信息321条。\n")
+
+
+def test_parts_are_also_asked_as_items_of_content(hash_service, tmp_path):
+    """A report stating 等8项内容 has eight parts too; 修订信息公开目录8项 (no outline) is no answer."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, inst, outline in [("a.txt", "甲山大学", "等八个部分"), ("b.txt", "乙水学院", "等8项内容"),
+                                ("c.txt", "丙林学院", "等七个部分"), ("d.txt", "丁原学院", "")]:
+        (corpus / name).write_text(_structured(inst, outline), encoding="utf-8")
+    hash_service.ingest([corpus])
+    a = hash_service.ask("哪些学校的信息公开年度报告由八个部分组成？")
+    assert sorted(a.value) == ["乙水学院", "甲山大学"]
+    assert {c.institution for c in a.citations} == {"乙水学院", "甲山大学"}
+    assert all("包括概述" in c.quote for c in a.citations)
+    assert "丁原学院" in a.answer.split("未说明")[1]  # silent on its structure: counted, not matched
+    # a list answer equals the per-report answers taken one by one
+    eng = hash_service.engine()
+    plan = pl.plan("哪些学校的信息公开年度报告由八个部分组成？", "list")
+    assert plan.alternatives == ("本报告包括几项内容？",)
+    one = {eng.docs[d].institution: eng.answer_single(plan.sub_question, plan.sub_question,
+                                                      eng.parse(plan.sub_question), [d]).value
+           for d in eng.docs}
+    assert one == {"甲山大学": "8", "乙水学院": None, "丙林学院": "7", "丁原学院": None}
+
+
+def test_cv_cache_is_keyed_by_the_scorer(demo_service):
+    """Per-report answers read under one fold's weights are not reused under another's."""
+    import dataclasses
+
+    eng = demo_service.engine()
+    shipped = eng.scorer
+    calls = []
+    real = eng.answer_single
+
+    def counting(*a, **k):
+        calls.append(a[0])
+        return real(*a, **k)
+
+    q = "哪些学校收到的信息公开申请超过3项？"
+    n = len(eng.cross.docs_in_scope(pl.plan(q, "list").scope, None))
+    eng.answer_single = counting
+    try:
+        ask(demo_service, q)
+        ask(demo_service, q)
+        n_first = len(calls)
+        assert n_first in (0, n)  # 0 when an earlier test asked the same sub-question
+        other = dataclasses.replace(shipped, models={k: dataclasses.replace(m, threshold=m.threshold + 0.01)
+                                                     for k, m in shipped.models.items()})
+        eng.scorer = other
+        ask(demo_service, q)
+        assert len(calls) == n_first + n  # a new scorer: every report asked again
+        key_other = eng.cross.scorer_key()
+        eng.scorer = shipped
+        ask(demo_service, q)
+        assert len(calls) == n_first + n  # back to the shipped weights: their cache
+        assert key_other != eng.cross.scorer_key()
+    finally:
+        eng.scorer = shipped
+        del eng.answer_single
+
+
+def test_list_rows_equal_the_per_report_answers_one_by_one(demo_service):
+    """The planner's batched path (cached scores, chunk ids read once) answers each report exactly
+    as a fresh engine asked about that report alone."""
+    from dataclasses import replace
+
+    from qa.engine import Engine
+
+    base = demo_service.engine()
+    q = "哪些学校没有收到信息公开申请？"
+    plan = pl.plan(q, "list")
+    eng = Engine(base.index, base.embedder.inner, base.settings)
+    docs = eng.cross.docs_in_scope(plan.scope, None)
+    parsed = replace(eng.parse(plan.sub_question), intent=plan.value_type)
+    rows = {r.doc: r for r in eng.cross.rows(plan.sub_question, parsed, plan.predicate, docs)}
+    for d in docs:
+        alone = Engine(base.index, base.embedder.inner, base.settings)
+        a = alone.answer_single(plan.sub_question, plan.sub_question, parsed, [d])
+        assert eng.cross.sub_answer(plan.sub_question, parsed, d) == a, d
+        assert rows[d].status == pl.evaluate(plan.predicate, a, plan.sub_question)
+    assert sorted(r.institution for r in rows.values() if r.status == "match") == \
+        ["东江理工职业学院", "南溪医学高等专科学校", "西陵农业大学"]
