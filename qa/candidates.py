@@ -181,10 +181,9 @@ def sentence_candidates(s: Sent, kinds: tuple[str, ...], i: int = 0) -> list[Can
     if "holder" in want:
         for pat in lexicon.HOLDER:
             for m in pat.finditer(f):
-                out += _slot("holder", s, m, i, enum=True)
+                out += _slot("holder", s, m, i, enum=True, inner=False)
     if "agent" in want:
-        for m in lexicon.AGENT.finditer(f):
-            out += _slot("agent", s, m, i, enum=True)
+        out += _agents(s, f, i)
     if "named" in want:
         out += _named(s, f, i)
     if "pred" in want:
@@ -224,6 +223,7 @@ def word_bounds(text: str) -> frozenset[int]:
 
 
 _BRACKETS = "()（）"
+_SERVICE_POINTS = ("窗口", "中心", "室")
 
 
 def _breaks(w: str, flag: str, enum: bool) -> bool:
@@ -233,19 +233,26 @@ def _breaks(w: str, flag: str, enum: bool) -> bool:
     return flag in _BREAK_FLAGS or not w.strip() or w in lexicon.NOT_NAME_START
 
 
-def trim_phrase(text: str, st: int, en: int, enum: bool = False) -> tuple[int, int] | None:
+def trim_phrase(text: str, st: int, en: int, enum: bool = False, inner: bool = True) -> tuple[int, int] | None:
     """The phrase inside ``text[st:en]`` snapped to whole words: it starts after the last verb,
     preposition, particle or punctuation word in the span and ends before trailing ones; None when
     ``st``/``en`` fall inside a word at the end or nothing nominal is left. ``enum`` keeps 、和及
-    (an enumeration of bodies is one answer)."""
+    (an enumeration of bodies is one answer); ``inner=False`` cuts only leading and trailing break
+    words (a holder keeps its modifier: 分管人事工作的副校长)."""
     ws = [w for w in words(text) if w[1] > st and w[0] < en]
     if not ws or ws[-1][1] != en and not any(w[1] == en for w in ws):
         return None
     ws = [w for w in ws if w[1] <= en]
+    # a verb naming what a service point does is part of its name (受理窗口, 服务中心, 接待室)
+    ws = [(w[0], w[1], w[2], "vn" if w[3] == "v" and j + 1 < len(ws) and ws[j + 1][2].endswith(_SERVICE_POINTS)
+           else w[3]) for j, w in enumerate(ws)]
     while ws and _breaks(ws[-1][2], ws[-1][3], enum):
         ws.pop()
-    k = max((j + 1 for j, w in enumerate(ws) if _breaks(w[2], w[3], enum)), default=0)
-    ws = ws[k:]
+    if inner:
+        k = max((j + 1 for j, w in enumerate(ws) if _breaks(w[2], w[3], enum)), default=0)
+        ws = ws[k:]
+    while ws and _breaks(ws[0][2], ws[0][3], enum):
+        ws = ws[1:]
     while ws and ws[0][2] in _ENUM_WORDS:
         ws = ws[1:]
     if not ws:
@@ -298,14 +305,37 @@ def _org_spans(text: str) -> list[tuple[int, int]]:
     return [(a, b + 1 if n > 1 and text[b:b + 1] == "等" else b) for a, b, n in joined]
 
 
-def _slot(kind: str, s: Sent, m: re.Match, i: int, enum: bool = False) -> list[Candidate]:
+def _slot(kind: str, s: Sent, m: re.Match, i: int, enum: bool = False, inner: bool = True) -> list[Candidate]:
     """The phrase in a pattern's ``x`` group, snapped to whole words, bound by its ``rel`` group."""
-    got = trim_phrase(s.text, m.start("x"), m.end("x"), enum)
+    got = trim_phrase(s.text, m.start("x"), m.end("x"), enum, inner)
     if not got:
         return []
     st, en = got
     c = _mk(kind, s.text[st:en], s, st, en, i)
     return [Candidate(c.kind, c.value, c.display, s, st, en, c.clause, "", i, m.group("rel"))]
+
+
+_BODY_ENDS = lexicon.OFFICE_SUFFIXES + ("部门", "单位", "学院", "政府", "局", "委")
+
+
+def _agents(s: Sent, f: str, i: int) -> list[Candidate]:
+    """The body a work is done by (由X编制, 由X提供, 由X受理窗口统一受理): of the readings of one 由
+    the longest whose phrase ends in a body noun (窗口 of 受理窗口 is no verb), else the shortest."""
+    out = []
+    seen: set[int] = set()
+    for m in lexicon.AGENT.finditer(f):
+        if m.start() in seen:
+            continue
+        seen.add(m.start())
+        _, ce = clause_around(f, m.start())
+        best = m
+        readings = [mm for mm in (lexicon.AGENT.fullmatch(f, m.start(), e) for e in range(m.end(), ce + 1)) if mm]
+        ends = [(mm, trim_phrase(s.text, mm.start("x"), mm.end("x"), True)) for mm in readings]
+        bodies = [mm for mm, got in ends if got and s.text[:got[1]].endswith(_BODY_ENDS)]
+        if bodies:
+            best = max(bodies, key=lambda mm: mm.end("x"))
+        out += _slot("agent", s, best, i, enum=True)
+    return out
 
 
 def _named(s: Sent, f: str, i: int) -> list[Candidate]:

@@ -179,10 +179,10 @@ def _rel_match(c: Candidate, q: str, role: str | None, terms, q_periods: list[st
 
 
 def _echo(display: str, q: str) -> float:
-    """Share of the candidate's words (two characters or more) the question already says: the
-    office a question names (…办公室的地址在哪里) is its subject, not its answer."""
+    """Whether the question already says every word (two characters or more) of the candidate:
+    the office a question names (…办公室的地址在哪里) is its subject, not its answer."""
     ws = [w for _, _, w, _ in words(display) if len(w) >= 2]
-    return sum(1 for w in ws if w in q) / len(ws) if ws else 0.0
+    return float(bool(ws) and all(w in q for w in ws))
 
 
 def _token_cov(terms: tuple[str, ...], text: str, cache: dict) -> float:
