@@ -93,6 +93,9 @@ COPULA = re.compile(r"(?P<rel>[\u4e00-\u9fff]{2,8})(?:为|是)(?P<x>[^，,；;�
 # Words before an office that a tagger may read as nouns but never start its name: every report's
 # contact line (请联系…, 请与…联系), and the body a work relies on or works with (依托…, 协同…).
 NOT_NAME_START = ("联系", "协同", "依托", "通过", "请", "经", "向", "由")
+# What a thing is taken as (以校园网站为第一平台, 以校长为组长, 以服务师生为宗旨, 以信息公开为抓手; the
+# genre's commonest frame, in most reports): the thing, bound to its role.
+TAKE_AS = re.compile(r"以(?P<x>[^，,；;。以]{1,20}?)为(?P<rel>[^，,；;。、]{1,10})")
 # What a thing serves as (学校党政办公室作为信息公开网的主办部门, 信息公开专栏作为学校主页的一级栏目,
 # 将信息公开作为…重要抓手; more than ten reports): the subject, bound to its role.
 SERVES_AS = re.compile(r"(?P<x>[^，,；;。]{2,24}?)作为(?P<rel>[^，,；;。]{2,24})")

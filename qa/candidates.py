@@ -212,9 +212,17 @@ def words(text: str) -> tuple[tuple[int, int, str, str], ...]:
     jieba.setLogLevel(60)
     out, pos = [], 0
     for w in pseg.cut(fold(text)):
-        out.append((pos, pos + len(w.word), w.word, w.flag))
-        pos += len(w.word)
+        word, flag = w.word, w.flag
+        if flag.startswith("nr") and len(word) >= 3 and word[0] in _GLUED_PREPS:
+            # the tagger glues a preposition to a name it does not know (由青岚 read as a person)
+            out.append((pos, pos + 1, word[0], "p"))
+            pos, word = pos + 1, word[1:]
+        out.append((pos, pos + len(word), word, flag))
+        pos += len(word)
     return tuple(out)
+
+
+_GLUED_PREPS = "由经向与请"
 
 
 def word_bounds(text: str) -> frozenset[int]:
@@ -388,7 +396,7 @@ def _predicates(s: Sent, f: str, i: int) -> list[Candidate]:
         if find_numbers(t[st:en]) and len(t[st:en].strip()) <= 8:
             continue  # a figure is a count's candidate, not a text answer
         out.append(Candidate("pred", t[st:en], t[st:en], s, st, en, clause_around(t, st), "", i, rel))
-    for m in lexicon.SERVES_AS.finditer(f):
+    for m in [*lexicon.SERVES_AS.finditer(f), *lexicon.TAKE_AS.finditer(f)]:
         got = trim_phrase(t, m.start("x"), m.end("x"))
         if got:
             st, en = got
