@@ -287,3 +287,39 @@ def test_publication_day_comes_from_the_page_date(hash_service, tmp_path, kept_i
     # an event date is not the publication date
     b = hash_service.ask("青岚理工学院是哪一年成立信息公开领导小组的？")
     assert b.value != "2024-10-30"
+
+
+# Dates (issue 11 item 5): the statistics period, the events (成立, 印发, 修订, 审议通过) and the page's
+# publication date of one invented report are told apart.
+_DATED_REPORT = """青岚理工学院2023-2024学年信息公开工作年度报告
+发布时间:2024-10-30
+本报告所列数据的统计年限自2023年9月1日起,至2024年8月31日止。
+学校于2016年3月成立信息公开工作领导小组,组长由校长担任。
+2019年5月20日,学校印发《青岚理工学院信息公开实施细则》。
+2022年11月,学校修订《青岚理工学院信息公开目录》,新增公开事项12项。
+《青岚理工学院依申请公开办法》于2021年6月18日经2021年第七次校长办公会议审议通过。
+本学年学校共收到信息公开申请3项,均已按期答复。
+"""
+
+
+@pytest.mark.parametrize("question, value", [
+    ("青岚理工学院2023-2024学年报告的统计年限是什么？", "2023年9月1日起,至2024年8月31日止"),
+    ("青岚理工学院是什么时候印发信息公开实施细则的？", "2019年5月20日"),
+    ("青岚理工学院何时修订信息公开目录？", "2022年11月"),
+    ("青岚理工学院2023-2024学年信息公开工作年度报告是哪天发布的？", "2024-10-30"),
+    ("青岚理工学院的依申请公开办法是在哪次会议上审议通过的？", "2021年第七次校长办公会议（2021年6月18日）"),
+])
+def test_periods_events_and_publication_are_told_apart(hash_service, tmp_path, question, value):
+    f = tmp_path / "r.txt"
+    f.write_text(_DATED_REPORT, encoding="utf-8")
+    hash_service.ingest([f])
+    a = hash_service.ask(question)
+    assert not a.abstained and a.value == value
+
+
+def test_the_founding_year_is_the_events_not_the_reports(hash_service, tmp_path):
+    f = tmp_path / "r.txt"
+    f.write_text(_DATED_REPORT, encoding="utf-8")
+    hash_service.ingest([f])
+    a = hash_service.ask("青岚理工学院是哪一年成立信息公开工作领导小组的？")
+    assert not a.abstained and a.value.startswith("2016")
