@@ -84,15 +84,17 @@ _ROLE = "|".join(sorted(ROLES, key=len, reverse=True))
 HOLDER = (re.compile(rf"(?:以|由)(?P<x>[^，,；;。]{{1,24}}?)(?:为|担任|任)(?P<rel>{_ROLE})"),
           re.compile(rf"(?P<rel>{_ROLE})由(?P<x>[^，,；;。]{{1,24}}?)(?:担任|兼任)"),
           re.compile(rf"(?:^|[，,；;。])(?P<x>[^，,；;。由以]{{1,24}}?)(?:担任|兼任|任)(?P<rel>{_ROLE})"))
-# Head nouns of the named things a report describes: a rule (首问负责制, 跟班学习制度), a working
+# Head nouns of the named things a report describes: a rule (跟班学习制度, 保密审查制度), a working
 # mechanism (…工作机制), a meeting (校长办公会, 党委常委会, 第十三次校长办公会议), a platform or
 # column (信息公开平台, 信息公开专栏). Each appears in 11 to 35 reports of seeds/wild_dev/wild_more.
-HEAD_NOUNS = ("制度", "负责制", "机制", "会议", "办公会议", "办公会", "常委会", "党委会", "平台", "专栏")
-# A stated result or finding (复议结果为维持, 评议结果为优秀, 考核等级为优秀): the value after 为/是.
+HEAD_NOUNS = ("制度", "机制", "会议", "办公会议", "办公会", "常委会", "党委会", "平台", "专栏")
+# What a clause states of a named attribute, after 为/是 (统计数据的时间为…, 统计期限为…, 各部门负责人为
+# 成员, 23 reports; 复议结果为维持 in our demo reports): the value, bound to the attribute.
 COPULA = re.compile(r"(?P<rel>[\u4e00-\u9fff]{2,8})(?:为|是)(?P<x>[^，,；;。]{1,24})")
-# Words before an office that a tagger may read as nouns but never start its name: every report's
-# contact line (请联系…, 请与…联系), and the body a work relies on or works with (依托…, 协同…).
-NOT_NAME_START = ("联系", "协同", "依托", "通过", "请", "经", "向", "由")
+# Words before an office that a tagger may read as nouns but never start its name: the contact line
+# (请联系…, 请与…联系; 23 reports), the body a work relies on (依托…; 5 reports), and the prepositions
+# 通过, 经, 向, 由, which the tagger sometimes glues to the name after them.
+NOT_NAME_START = ("联系", "依托", "通过", "请", "经", "向", "由")
 # What a thing is taken as (以校园网站为第一平台, 以校长为组长, 以服务师生为宗旨, 以信息公开为抓手; the
 # genre's commonest frame, in most reports): the thing, bound to its role.
 TAKE_AS = re.compile(r"以(?P<x>[^，,；;。以]{1,20}?)为(?P<rel>[^，,；;。、]{1,10})")
