@@ -73,10 +73,9 @@ def role_holder(role: str) -> re.Pattern:
 
 # The slots a text answer fills, as the genre binds them (qa/candidates.py lists the phrase in
 # each slot as a candidate; whether the slot is the one asked is a fitted feature, not a rule).
-# A body that does a report's work: 由学校信息公开办公室编制, 所列数据由各部门提供, 由校长办公室牵头
-# (nine reports of seeds/wild_dev/wild_more).
-# (受理: 由…受理窗口统一受理, the body that takes applications, in the 依申请公开 section)
-AGENT_VERBS = ("编制", "负责", "提供", "牵头", "汇总", "组织", "承担", "审核", "发布", "起草", "撰写", "受理")
+# A body that does a report's work: 由学校信息公开办公室编制, 所列数据由各部门提供, 由校长办公室牵头,
+# 由…负责, 由…发布 (the verbs seen after 由… in nine reports of seeds/wild_dev/wild_more).
+AGENT_VERBS = ("编制", "负责", "提供", "牵头", "发布")
 AGENT = re.compile(rf"由(?P<x>[^，,；;。:：()（）]{{2,30}}?)(?:进行|统一|具体|共同|调研和)?(?P<rel>{'|'.join(AGENT_VERBS)})")
 # The leading group's holders, in the four shapes the reports write (以校长为组长, 由党委书记和院长担任
 # 组长, 组长由校党委书记、校长担任, 副校级领导任副组长): five reports of wild_dev/wild_more.

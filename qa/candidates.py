@@ -231,7 +231,6 @@ def word_bounds(text: str) -> frozenset[int]:
 
 
 _BRACKETS = "()（）"
-_SERVICE_POINTS = ("窗口", "中心", "室")
 
 
 def _breaks(w: str, flag: str, enum: bool) -> bool:
@@ -251,9 +250,6 @@ def trim_phrase(text: str, st: int, en: int, enum: bool = False, inner: bool = T
     if not ws or ws[-1][1] != en and not any(w[1] == en for w in ws):
         return None
     ws = [w for w in ws if w[1] <= en]
-    # a verb naming what a service point does is part of its name (受理窗口, 服务中心, 接待室)
-    ws = [(w[0], w[1], w[2], "vn" if w[3] == "v" and j + 1 < len(ws) and ws[j + 1][2].endswith(_SERVICE_POINTS)
-           else w[3]) for j, w in enumerate(ws)]
     while ws and _breaks(ws[-1][2], ws[-1][3], enum):
         ws.pop()
     if inner:
@@ -327,8 +323,8 @@ _BODY_ENDS = lexicon.OFFICE_SUFFIXES + ("部门", "单位", "学院", "政府", 
 
 
 def _agents(s: Sent, f: str, i: int) -> list[Candidate]:
-    """The body a work is done by (由X编制, 由X提供, 由X受理窗口统一受理): of the readings of one 由
-    the longest whose phrase ends in a body noun (窗口 of 受理窗口 is no verb), else the shortest."""
+    """The body a work is done by (由X编制, 由X提供): of the readings of one 由 the longest whose
+    phrase ends in a body noun (由新闻发布办公室编制: 发布 there is no act), else the shortest."""
     out = []
     seen: set[int] = set()
     for m in lexicon.AGENT.finditer(f):
@@ -338,11 +334,12 @@ def _agents(s: Sent, f: str, i: int) -> list[Candidate]:
         _, ce = clause_around(f, m.start())
         best = m
         readings = [mm for mm in (lexicon.AGENT.fullmatch(f, m.start(), e) for e in range(m.end(), ce + 1)) if mm]
-        ends = [(mm, trim_phrase(s.text, mm.start("x"), mm.end("x"), True)) for mm in readings]
+        ends = [(mm, trim_phrase(s.text, mm.start("x"), mm.end("x"), True, False)) for mm in readings]
         bodies = [mm for mm, got in ends if got and s.text[:got[1]].endswith(_BODY_ENDS)]
         if bodies:
             best = max(bodies, key=lambda mm: mm.end("x"))
-        out += _slot("agent", s, best, i, enum=True)
+        # 由 and the act verb bound the body: a verb inside it is part of its name (新闻发布办公室)
+        out += _slot("agent", s, best, i, enum=True, inner=False)
     return out
 
 
