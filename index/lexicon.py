@@ -76,7 +76,7 @@ def role_holder(role: str) -> re.Pattern:
 # A body that does a report's work: 由学校信息公开办公室编制, 所列数据由各部门提供, 由校长办公室牵头,
 # 由…负责, 由…发布 (the verbs seen after 由… in nine reports of seeds/wild_dev/wild_more).
 AGENT_VERBS = ("编制", "负责", "提供", "牵头", "发布")
-AGENT = re.compile(rf"由(?P<x>[^，,；;。:：()（）]{{2,30}}?)(?:进行|统一|具体|共同|调研和)?(?P<rel>{'|'.join(AGENT_VERBS)})")
+AGENT = re.compile(rf"由(?P<x>[^，,；;。:：()（）]{{2,30}}?)(?P<rel>{'|'.join(AGENT_VERBS)})")
 # The leading group's holders, in the four shapes the reports write (以校长为组长, 由党委书记和院长担任
 # 组长, 组长由校党委书记、校长担任, 副校级领导任副组长): five reports of wild_dev/wild_more.
 _ROLE = "|".join(sorted(ROLES, key=len, reverse=True))
@@ -127,7 +127,7 @@ KIND_CUES = {
     "agent": ("部门", "机构", "办公室", "单位", "处室", "谁"),
     "holder": ("谁",) + ROLES,
     "named": HEAD_NOUNS,
-    "pred": ("如何", "怎样", "怎么", "形容"),
+    "pred": ("如何", "怎样", "怎么"),
     "percent": ("率", "比例", "百分", "占比"),
     "period": ("期限", "期间", "时间段", "起止", "统计时间", "统计年限", "覆盖", "哪段"),
     "year": ("哪一年", "哪年", "年份"),

@@ -250,8 +250,8 @@ def trim_phrase(text: str, st: int, en: int, enum: bool = False, inner: bool = T
     if not ws or ws[-1][1] != en and not any(w[1] == en for w in ws):
         return None
     ws = [w for w in ws if w[1] <= en]
-    while ws and _breaks(ws[-1][2], ws[-1][3], enum):
-        ws.pop()
+    while ws and (_breaks(ws[-1][2], ws[-1][3], enum) or ws[-1][2] in _ENUM_WORDS):
+        ws.pop()  # nor does it end in a verb or a dangling 和 (由…办公室进行调研和编制)
     if inner:
         k = max((j + 1 for j, w in enumerate(ws) if _breaks(w[2], w[3], enum)), default=0)
         ws = ws[k:]
@@ -338,8 +338,16 @@ def _agents(s: Sent, f: str, i: int) -> list[Candidate]:
         bodies = [mm for mm, got in ends if got and s.text[:got[1]].endswith(_BODY_ENDS)]
         if bodies:
             best = max(bodies, key=lambda mm: mm.end("x"))
-        # 由 and the act verb bound the body: a verb inside it is part of its name (新闻发布办公室)
-        out += _slot("agent", s, best, i, enum=True, inner=False)
+        # 由 and the act verb bound the body: a verb inside it is part of its name (新闻发布办公室),
+        # what follows its last body noun is not (由…办公室进行调研和编制)
+        got = trim_phrase(s.text, best.start("x"), best.end("x"), True, False)
+        if not got:
+            continue
+        st, en = got
+        if not s.text[st:en].endswith(_BODY_ENDS):
+            en = max((w[1] for w in words(s.text) if st < w[1] <= en and w[2].endswith(_BODY_ENDS)), default=en)
+        c = _mk("agent", s.text[st:en], s, st, en, i)
+        out.append(Candidate(c.kind, c.value, c.display, s, st, en, c.clause, "", i, best.group("rel")))
     return out
 
 

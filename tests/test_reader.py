@@ -69,6 +69,7 @@ TEXT_KINDS = ("org", "holder", "agent", "named", "pred", "address")
      [("agent", "青岚学院党政办公室", "编制"), ("agent", "各职能部门、各学院和附属单位", "提供")]),
     # the body is read to its body noun, not to the first act verb inside its name
     ("本报告由学校新闻发布办公室编制", [("agent", "学校新闻发布办公室", "编制")]),
+    ("本报告由学校信息公开办公室进行调研和编制", [("agent", "学校信息公开办公室", "编制")]),
     # the four shapes of the leading group's holders; a holder keeps its modifier
     ("学院成立以院长为组长,分管校领导任副组长的领导小组。",
      [("holder", "院长", "组长"), ("holder", "分管校领导", "副组长")]),
