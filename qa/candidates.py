@@ -319,6 +319,7 @@ def _slot(kind: str, s: Sent, m: re.Match, i: int, enum: bool = False, inner: bo
     return [Candidate(c.kind, c.value, c.display, s, st, en, c.clause, "", i, m.group("rel"))]
 
 
+# What the name of a body ends in: an office suffix, or a unit, school or government body.
 _BODY_ENDS = lexicon.OFFICE_SUFFIXES + ("部门", "单位", "学院", "政府", "局", "委")
 
 
@@ -353,8 +354,8 @@ def _agents(s: Sent, f: str, i: int) -> list[Candidate]:
 
 def _named(s: Sent, f: str, i: int) -> list[Candidate]:
     """Named rules, mechanisms, meetings and platforms (跟班学习制度, 第十三次校长办公会议): the words
-    before a head noun of lexicon.HEAD_NOUNS back to a break, less leading verbs (实行首问负责制 ->
-    首问负责制). A meeting with a dated event in its clause carries the date (会议（2014年7月25日）)."""
+    before a head noun of lexicon.HEAD_NOUNS back to a break, less leading verbs (实行保密审查制度 ->
+    保密审查制度). A meeting with a dated event in its clause carries the date (会议（2014年7月25日）)."""
     out = []
     ws = words(s.text)
     for j, (a, b, w, flag) in enumerate(ws):
@@ -381,6 +382,7 @@ def _named(s: Sent, f: str, i: int) -> list[Candidate]:
 
 
 def _named_break(w: str, flag: str) -> bool:
+    """A named rule may hold verbs (跟班学习制度); everything else that ends a phrase ends it."""
     return flag != "v" and _breaks(w, flag, False)
 
 
