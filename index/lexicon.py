@@ -103,6 +103,49 @@ ZERO_STATEMENT = re.compile(r"(未|没有|尚未|并未|均未|暂无|无|未曾
 # Negations that govern a stated fact (未收到, 没有发生, 暂无).
 NEGATION = re.compile(r"(未|没有|无|尚未|不存在|未曾|均未|暂无|并未|没)")
 
+# ------------------------------------------------------------------ answer slots
+# Roles in the leading group and who holds them (以校长为组长, 组长由校党委书记、校长担任,
+# 副校级领导任副组长); asked 组长由谁担任 of university reports (辽宁师范, 山东英才, 南华, 福建农业…).
+ROLES = ("副组长", "组长", "负责人", "主任", "牵头人", "召集人")
+
+
+def role_holder(role: str) -> re.Pattern:
+    """The clause shapes that bind a holder to ``role`` (not 副组长 when 组长 is asked)."""
+    r = rf"(?<!副){re.escape(role)}" if not role.startswith("副") else re.escape(role)
+    return re.compile(rf"(以|由)[^，,；;。]{{1,24}}?(为|担任|任){r}|{r}由[^，,；;。]{{1,24}}?担任|[^，,；;。]{{1,24}}?(担任|任){r}")
+
+
+# The slots a text answer fills, as the genre binds them (qa/candidates.py lists the phrase in
+# each slot as a candidate; whether the slot is the one asked is a fitted feature, not a rule).
+# A body that does a report's work: 由学校信息公开办公室编制, 所列数据由各部门提供, 由校长办公室牵头,
+# 由…负责, 由…发布 (the verbs seen after 由… in nine reports of seeds/wild_dev/wild_more).
+AGENT_VERBS = ("编制", "负责", "提供", "牵头", "发布")
+AGENT = re.compile(rf"由(?P<x>[^，,；;。:：()（）]{{2,30}}?)(?P<rel>{'|'.join(AGENT_VERBS)})")
+# The leading group's holders, in the four shapes the reports write (以校长为组长, 由党委书记和院长担任
+# 组长, 组长由校党委书记、校长担任, 副校级领导任副组长): five reports of wild_dev/wild_more.
+_ROLE = "|".join(sorted(ROLES, key=len, reverse=True))
+HOLDER = (re.compile(rf"(?:以|由)(?P<x>[^，,；;。]{{1,24}}?)(?:为|担任|任)(?P<rel>{_ROLE})"),
+          re.compile(rf"(?P<rel>{_ROLE})由(?P<x>[^，,；;。]{{1,24}}?)(?:担任|兼任)"),
+          re.compile(rf"(?:^|[，,；;。])(?P<x>[^，,；;。由以]{{1,24}}?)(?:担任|兼任|任)(?P<rel>{_ROLE})"))
+# Head nouns of the named things a report describes: a rule (跟班学习制度, 保密审查制度), a working
+# mechanism (…工作机制), a meeting (校长办公会, 党委常委会, 第十三次校长办公会议), a platform or
+# column (信息公开平台, 信息公开专栏). Each appears in 11 to 35 reports of seeds/wild_dev/wild_more.
+HEAD_NOUNS = ("制度", "机制", "会议", "办公会议", "办公会", "常委会", "党委会", "平台", "专栏")
+# What a clause states of a named attribute, after 为/是 (统计数据的时间为…, 统计期限为…, 各部门负责人为
+# 成员, 23 reports; 复议结果为维持 in our demo reports): the value, bound to the attribute.
+COPULA = re.compile(r"(?P<rel>[\u4e00-\u9fff]{2,8})(?:为|是)(?P<x>[^，,；;。]{1,24})")
+# Words before an office that a tagger may read as nouns but never start its name: the contact line
+# (请联系…, 请与…联系; 23 reports), the body a work relies on (依托…; 5 reports), and the prepositions
+# 通过, 经, 向, 由, which the tagger sometimes glues to the name after them.
+NOT_NAME_START = ("联系", "依托", "通过", "请", "经", "向", "由")
+# What a thing is taken as (以校园网站为第一平台, 以校长为组长, 以服务师生为宗旨, 以信息公开为抓手; the
+# genre's commonest frame, in most reports): the thing, bound to its role.
+TAKE_AS = re.compile(r"以(?P<x>[^，,；;。以]{1,20}?)为(?P<rel>[^，,；;。、]{1,10})")
+# What a thing serves as (学校党政办公室作为信息公开网的主办部门, 信息公开专栏作为学校主页的一级栏目,
+# 将信息公开作为…重要抓手; more than ten reports): the subject, bound to its role.
+SERVES_AS = re.compile(r"(?P<x>[^，,；;。]{2,24}?)作为(?P<rel>[^，,；;。]{2,24})")
+
+
 # ------------------------------------------------------------------ answer kinds
 # What a question asks for, by the words it uses; each kind below is asked for in three or more
 # reports of the dev sets. The reader uses this only as one feature (kind agreement) whose
@@ -122,6 +165,13 @@ KIND_CUES = {
     # a working method quoted as a slogan (“统筹规划、稳步推进”的工作方针/思路/机制/格局)
     "quoted": ("方针", "原则", "思路", "机制", "格局"),
     "org": ("部门", "机构", "办公室", "单位", "处室", "组织", "谁"),
+    # the phrase bound to the asked slot (qa/candidates.py): a body by its act (由哪个部门编制), a
+    # role's holder (组长由谁担任), a named rule/meeting/platform (什么制度, 哪次会议), a stated
+    # quality or result (结果如何, 怎样形容)
+    "agent": ("部门", "机构", "办公室", "单位", "处室", "谁"),
+    "holder": ("谁",) + ROLES,
+    "named": HEAD_NOUNS,
+    "pred": ("如何", "怎样", "怎么"),
     "percent": ("率", "比例", "百分", "占比"),
     "period": ("期限", "期间", "时间段", "起止", "统计时间", "统计年限", "覆盖", "哪段"),
     "year": ("哪一年", "哪年", "年份"),
@@ -139,17 +189,6 @@ KIND_LABELS = {
     "address": ("地址", "地点", "位于"),
     "period": PERIOD_CUES,
 }
-# Roles in the leading group and who holds them (以校长为组长, 组长由校党委书记、校长担任,
-# 副校级领导任副组长); asked 组长由谁担任 of university reports (辽宁师范, 山东英才, 南华, 福建农业…).
-ROLES = ("副组长", "组长", "负责人", "主任", "牵头人", "召集人")
-
-
-def role_holder(role: str) -> re.Pattern:
-    """The clause shapes that bind a holder to ``role`` (not 副组长 when 组长 is asked)."""
-    r = rf"(?<!副){re.escape(role)}" if not role.startswith("副") else re.escape(role)
-    return re.compile(rf"(以|由)[^，,；;。]{{1,24}}?(为|担任|任){r}|{r}由[^，,；;。]{{1,24}}?担任|[^，,；;。]{{1,24}}?(担任|任){r}")
-
-
 # Events a date can belong to, apart from the statistics period and publication: a group set up
 # (成立), a rule issued (印发, 出台, 制定) or revised (修订), adopted at a meeting (审议通过), work
 # started (启动, 开始, 推行). Seen across the university and government reports alike.

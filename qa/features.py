@@ -16,7 +16,7 @@ import numpy as np
 from index import lexicon
 from index.textutil import fold
 
-from .candidates import ALL_KINDS, KINDS, Candidate, Sent
+from .candidates import ALL_KINDS, KINDS, Candidate, Sent, word_bounds, words
 from .extract import coverage, is_outline, looks_heading
 from .parse import Parsed, head_term
 
@@ -28,8 +28,12 @@ _BASE = [
     "first_in_clause", "many_in_clause", "negated_clause", "length", "question_in_span",
     "wh_focus", "doc_head", "tight_before_cov", "tight_after_cov", "clause_token_cov",
     "negation_governs", "no_applications", "role_bound", "head_absent",
+    # text answers (issue 11 item 4): the phrase fills the slot the question asks about, it does
+    # not repeat the question, it is cut at word boundaries, and what follows it covers the question
+    "rel_match", "echo", "whole_words", "sent_after_cov",
 ]
 _HEAD_ABSENT = _BASE.index("head_absent")
+_REL, _ECHO, _WHOLE, _AFTER = (_BASE.index(n) for n in ("rel_match", "echo", "whole_words", "sent_after_cov"))
 FEATURES = _BASE + [f"kind_{k}" for k in ALL_KINDS]
 
 
@@ -69,6 +73,8 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     role = next((r for r in lexicon.ROLES if r in q), None)
     role_pat = lexicon.role_holder(role) if role else None
     q_years = set(re.findall(r"(?:19|20)\d{2}", q))
+    q_periods = [m.group() for m in lexicon.ACADEMIC_YEAR.finditer(q)]
+    text_q = p.intent == "text"
     rank = sorted(range(len(sents)), key=lambda i: -sents[i].ret)
     rank_of = {i: r for r, i in enumerate(rank)}
     sent_cov: dict[int, float] = {}
@@ -148,8 +154,35 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
         x[37] = c.kind == "zero" and q_applications and bool(lexicon.NO_APPLICATIONS.search(clause))
         if role_pat is not None:  # the candidate binds a holder to the asked role
             x[38] = bool(role_pat.search(fold(c.display)))
+        if c.rel:
+            x[_REL] = _rel_match(c, q, role, terms, q_periods, idf)
+        if text_q:
+            x[_ECHO] = _echo(c.display, q)
+            bounds = word_bounds(t)
+            x[_WHOLE] = c.start in bounds and c.end in bounds
+        x[_AFTER] = coverage(terms, t[c.end:], idf)
         x[kind_col[c.kind]] = 1.0
     return X
+
+
+def _rel_match(c: Candidate, q: str, role: str | None, terms, q_periods: list[str], idf) -> float:
+    """Whether the slot a phrase fills is the one asked: its role is the asked role (组长, not
+    副组长), its verb or head noun is in the question (由谁编制, 什么制度, 哪次会议), or its subject
+    covers the question (复议结果如何 -> 复议结果为维持; 怎样形容2018学年 -> 2018学年,是…)."""
+    if c.kind == "holder":
+        return float(role is not None and c.rel == role)
+    if c.kind == "pred":
+        if any(y in fold(c.rel) for y in q_periods):
+            return 1.0
+        return coverage(terms, c.rel, idf)
+    return float(c.rel in q)
+
+
+def _echo(display: str, q: str) -> float:
+    """Whether the question already says every word (two characters or more) of the candidate:
+    the office a question names (…办公室的地址在哪里) is its subject, not its answer."""
+    ws = [w for _, _, w, _ in words(display) if len(w) >= 2]
+    return float(bool(ws) and all(w in q for w in ws))
 
 
 def _token_cov(terms: tuple[str, ...], text: str, cache: dict) -> float:

@@ -53,7 +53,9 @@ _INTENT_RULES = [
     ("date", re.compile(r"哪段|哪天|哪一天|什么时候|何时|哪一年|哪年|哪个学年")),
     ("yesno", re.compile(r"吗[?？]?$|是否|有没有|有无|是不是")),
     # … but a date noun (期限, 期间) inside a yes/no question (是否都在法定期限内答复) is its object
-    ("date", re.compile(r"期限|期间|时间段|起止|日期|统计时间|统计数据.{0,3}时间")),
+    # (the reports name their statistics period 统计期限/统计时间 in most reports, also 统计年限/统计周期:
+    # 统计 + any time noun asks for the period, lexicon.PERIOD_CUES)
+    ("date", re.compile(r"期限|期间|时间段|起止|日期|统计(?:时间|年限|周期|区间)|统计数据.{0,3}时间")),
 ]
 
 

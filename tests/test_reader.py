@@ -9,7 +9,7 @@ import pytest
 
 from eval import fit as F
 from qa import scorer as scoring
-from qa.candidates import KINDS, Sent, candidates, clauses, sentence_candidates
+from qa.candidates import KINDS, Sent, candidates, clauses, sentence_candidates, word_bounds
 from qa.errors import ScorerError
 from qa.extract import with_idf
 from qa.features import FEATURES, featurize, wanted_kinds
@@ -52,10 +52,85 @@ def spans(text: str, kinds: tuple[str, ...]) -> list[tuple[str, str, str]]:
     ("学校于20126月印发细则,2014年7月25日审议通过", ("day", "month", "year"),
      [("month", "2012年6月", "20126月"), ("day", "2014年7月25日", "2014年7月25日")]),
     ("2019年成立领导小组", ("year",), [("year", "2019年", "2019年")]),
-    ("由党委办公室、校长办公室负责", ("org",), [("org", "由党委办公室、校长办公室", "由党委办公室、校长办公室")]),
+    ("由党委办公室、校长办公室负责", ("org",), [("org", "党委办公室、校长办公室", "党委办公室、校长办公室")]),
 ])
 def test_candidate_spans(text, kinds, want):
     assert sorted(spans(text, kinds), key=lambda x: text.find(x[2])) == want
+
+
+# Text answers (issue 11 item 4): the whole phrase that fills the slot, snapped to jieba words,
+# with what binds it (rel). Sentences are our own invented text.
+TEXT_KINDS = ("org", "holder", "agent", "named", "pred", "address")
+
+
+@pytest.mark.parametrize("text, want", [
+    # the body a work is done by: 由X编制 / 由X提供, an enumeration of bodies kept whole
+    ("本报告由青岚学院党政办公室编制,数据由各职能部门、各学院和附属单位提供。",
+     [("agent", "青岚学院党政办公室", "编制"), ("agent", "各职能部门、各学院和附属单位", "提供")]),
+    # the body is read to its body noun, not to the first act verb inside its name
+    ("本报告由学校新闻发布办公室编制", [("agent", "学校新闻发布办公室", "编制")]),
+    ("本报告由学校信息公开办公室进行调研和编制", [("agent", "学校信息公开办公室", "编制")]),
+    # the four shapes of the leading group's holders; a holder keeps its modifier
+    ("学院成立以院长为组长,分管校领导任副组长的领导小组。",
+     [("holder", "院长", "组长"), ("holder", "分管校领导", "副组长")]),
+    ("组长由党委书记、院长担任,分管人事工作的副院长担任副组长",
+     [("holder", "党委书记、院长", "组长"), ("holder", "分管人事工作的副院长", "副组长")]),
+    # named rules and meetings; a meeting carries the date of the event in its clause
+    ("推行信息公开保密审查制度和限时办结制度",
+     [("named", "信息公开保密审查制度", "制度"), ("named", "限时办结制度", "制度")]),
+    ("办法于2023年6月18日经2023年第五次院长办公会议审议通过",
+     [("named", "2023年第五次院长办公会议", "会议")]),
+    # what a clause states of its subject, and what a thing serves as / is taken as
+    ("行政复议结果为维持", [("pred", "维持", "行政复议结果")]),
+    ("学校党政办公室作为信息公开网站的主办单位", [("pred", "学校党政办公室", "信息公开网站的主办单位")]),
+    ("形成以学校网站为第一平台的格局", [("pred", "学校网站", "第一平台的格局")]),
+])
+def test_text_slot_spans(text, want):
+    s = Sent("d", 0, len(text), text)
+    got = [(c.kind, c.display, c.rel) for c in sentence_candidates(s, TEXT_KINDS) if c.rel]
+    for w in want:
+        assert w in got
+
+
+@pytest.mark.parametrize("text, kinds, want", [
+    # office names start after 请联系/由/依托 and keep their bracketed parts
+    ("如有疑问请联系北辰学院党政办公室(信息公开办公室)。", ("org",), ["北辰学院党政办公室(信息公开办公室)"]),
+    ("依托党政办公室,由人事处、财务处、教务处等部门配合", ("org",), ["党政办公室", "人事处、财务处、教务处等"]),
+    # 部 of 各部门 and 办 of 主办 end no office: no fragment cut mid-word
+    ("所列数据由学校各部门提供", ("org",), []),
+    ("学校网站的主办部门", ("org",), []),
+    ("请与青岚学院信息公开办公室联系(地址:青岚市学府路9号)", ("org", "address"),
+     ["青岚学院信息公开办公室", "青岚市学府路9号"]),
+])
+def test_text_spans_are_whole_words(text, kinds, want):
+    s = Sent("d", 0, len(text), text)
+    cands = sorted(sentence_candidates(s, kinds), key=lambda c: c.start)
+    assert [c.display for c in cands] == want
+    bounds = word_bounds(text)
+    assert all(c.start in bounds and c.end in bounds for c in cands)
+
+
+def test_a_meeting_answer_carries_its_event_date():
+    text = "办法于2023年6月18日经2023年第五次院长办公会议审议通过"
+    (c,) = [c for c in sentence_candidates(Sent("d", 0, len(text), text), ("named",))]
+    assert (c.display, c.value) == ("2023年第五次院长办公会议", "2023年第五次院长办公会议（2023年6月18日）")
+
+
+def test_slot_features_bind_the_asked_role_and_shun_the_question_subject():
+    text = "学院成立以院长为组长,分管校领导任副组长的信息公开工作领导小组。"
+    for question, holder in (("领导小组的组长由谁担任？", "院长"), ("领导小组的副组长是谁？", "分管校领导")):
+        p, cands, X = _feats(question, text)
+        rel = {c.display: X[j, FEATURES.index("rel_match")] for j, c in enumerate(cands) if c.kind == "holder"}
+        assert rel[holder] == 1.0 and sum(rel.values()) == 1.0
+    p, cands, X = _feats("信息公开工作领导小组的组长由谁担任？", text)
+    echo = {c.display: X[j, FEATURES.index("echo")] for j, c in enumerate(cands) if c.kind == "org"}
+    assert echo == {"信息公开工作领导小组": 1.0}
+
+
+def test_statistics_period_names_ask_a_date():
+    m = InstitutionMatcher([])
+    assert parse("报告的统计年限是什么？", m).intent == "date"
+    assert parse("统计周期是哪段时间？", m).intent == "date"
 
 
 def test_clauses_are_whole_and_never_cut_mid_word():
@@ -214,3 +289,39 @@ def test_publication_day_comes_from_the_page_date(hash_service, tmp_path, kept_i
     # an event date is not the publication date
     b = hash_service.ask("青岚理工学院是哪一年成立信息公开领导小组的？")
     assert b.value != "2024-10-30"
+
+
+# Dates (issue 11 item 5): the statistics period, the events (成立, 印发, 修订, 审议通过) and the page's
+# publication date of one invented report are told apart.
+_DATED_REPORT = """青岚理工学院2023-2024学年信息公开工作年度报告
+发布时间:2024-10-30
+本报告所列数据的统计年限自2023年9月1日起,至2024年8月31日止。
+学校于2016年3月成立信息公开工作领导小组,组长由校长担任。
+2019年5月20日,学校印发《青岚理工学院信息公开实施细则》。
+2022年11月,学校修订《青岚理工学院信息公开目录》,新增公开事项12项。
+《青岚理工学院依申请公开办法》于2021年6月18日经2021年第七次校长办公会议审议通过。
+本学年学校共收到信息公开申请3项,均已按期答复。
+"""
+
+
+@pytest.mark.parametrize("question, value", [
+    ("青岚理工学院2023-2024学年报告的统计年限是什么？", "2023年9月1日起,至2024年8月31日止"),
+    ("青岚理工学院是什么时候印发信息公开实施细则的？", "2019年5月20日"),
+    ("青岚理工学院何时修订信息公开目录？", "2022年11月"),
+    ("青岚理工学院2023-2024学年信息公开工作年度报告是哪天发布的？", "2024-10-30"),
+    ("青岚理工学院的依申请公开办法是在哪次会议上审议通过的？", "2021年第七次校长办公会议（2021年6月18日）"),
+])
+def test_periods_events_and_publication_are_told_apart(hash_service, tmp_path, question, value):
+    f = tmp_path / "r.txt"
+    f.write_text(_DATED_REPORT, encoding="utf-8")
+    hash_service.ingest([f])
+    a = hash_service.ask(question)
+    assert not a.abstained and a.value == value
+
+
+def test_the_founding_year_is_the_events_not_the_reports(hash_service, tmp_path):
+    f = tmp_path / "r.txt"
+    f.write_text(_DATED_REPORT, encoding="utf-8")
+    hash_service.ingest([f])
+    a = hash_service.ask("青岚理工学院是哪一年成立信息公开工作领导小组的？")
+    assert not a.abstained and a.value.startswith("2016")
