@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from . import lexicon
 from .textutil import fold
 
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
@@ -26,7 +27,7 @@ _NOISE_PATTERNS = [
     r"^\s*connect\s*:?\s*$",
 ]
 _NOISE = re.compile("|".join(f"(?:{p})" for p in _NOISE_PATTERNS), re.IGNORECASE)
-_KEEP_META = re.compile(r"(发布|发表|印发)(日期|时间)\s*[:：]\s*20\d{2}")
+_KEEP_META = re.compile(rf"(发布|发表|印发)(日期|时间)\s*[:：]\s*{lexicon.YEAR}")
 # A footer starts where a copyright/ICP line appears near the end: everything after it goes too.
 # a data row of a table: cells separated by | or tabs, one of them a number (layout tables of
 # old pages, navigation in cells, hold no number cells and stay subject to the stripper)

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from . import lexicon
 from . import repository as repo
 from .chunking import chunk_sections
 from .clean import clean_segments, page_at
@@ -176,7 +177,7 @@ def load_overrides(path: Path) -> dict:
 # so that every later ingest (a changed file, --rebuild, a fresh index in the same folder) applies
 # them instead of undoing them.
 CORRECTIONS = "corrections.json"
-_YEAR_FORM = re.compile(r"^20\d{2}(-20\d{2})?$")
+_YEAR_FORM = lexicon.STORED_YEAR
 
 
 def load_corrections(root: Path) -> dict:

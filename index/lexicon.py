@@ -47,10 +47,21 @@ DATE_LINE = re.compile(rf"^\s*[\[【(（]?\s*({YEAR})\s*[-/年.]\s*(\d{{1,2}})\s
 # Years as questions write them: an academic year with or without its word (2022-2023, 2022-2023学年),
 # the short form (22-23学年), a year in Chinese digits (二〇二三年), and a year with its word that is
 # not the start of a date (2023年, 2023年度, but not 2014年9月).
-QUESTION_ACADEMIC_YEAR = re.compile(rf"({YEAR})\s*[-—–~至到]\s*({YEAR})\s*(?:学年|年度|年)?")
+QUESTION_ACADEMIC_YEAR = re.compile(rf"({YEAR})\s*[-—–~至到－]\s*({YEAR})\s*(?:学年度|学年|年度|年)?")
 SHORT_ACADEMIC_YEAR = re.compile(r"(?<!\d)(\d{2})\s*[-—–~至到]\s*(\d{2})\s*(?=学年)")
 CHINESE_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=\s*(?:年|学年|[-—–~至到]))")
-QUESTION_YEAR = re.compile(rf"({YEAR})\s*(?:年度|年|学年)(?!\s*\d{{1,2}}\s*月)")
+QUESTION_YEAR = re.compile(rf"({YEAR})\s*(?:学年度|年度|年|学年)(?!\s*\d{{1,2}}\s*月)")
+# A year written as a year inside a question or a follow-up: a range (2022-2023, 2022-2023学年度)
+# or one year with its word (2023年, 2023年度); a bare 2023 may be a count and is not taken.
+YEAR_TEXT = re.compile(rf"{YEAR}\s*[-—–~至到－]\s*{YEAR}\s*(?:学年度|学年|年度|年)?|{YEAR}\s*(?:学年度|年度|学年|年)")
+# A year anywhere a count cannot be (table labels, the text left after names are removed): also bare.
+YEAR_ANY = re.compile(rf"{YEAR}(?:\s*[-—–~至到－]\s*{YEAR})?\s*(?:学年度|学年|年度|年)?")
+# A report's stored year, as index/metadata normalises it: 2023 or 2022-2023.
+STORED_YEAR = re.compile(rf"^{YEAR}(?:-{YEAR})?$")
+# A day written in full in a question (2024年9月1日) and a day or month in an answer (2023-10-31,
+# 2023年10月): the statistics period and publication date conditions of list questions.
+QUESTION_DAY = rf"({YEAR})\s*年?\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日?"
+ANSWER_DAY = re.compile(rf"({YEAR})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})?")
 
 # ------------------------------------------------------------------ units and numbers
 # Counting units of the genre (申请2项, 信息321条, 培训2场, 七个部分, 1.2万人次), and money (元, 万元:

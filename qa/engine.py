@@ -587,7 +587,7 @@ def _is_num(v: str) -> bool:
 
 def _year_key(year: str) -> int:
     """A report year as one integer for ordering: 2021-2022 -> 2022, 2023 -> 2023."""
-    m = re.findall(r"20\d{2}", year)
+    m = re.findall(lexicon.YEAR, year)
     return int(m[-1]) if m else 0
 
 

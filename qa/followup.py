@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from index import lexicon
 from index.textutil import fold
 
 from .parse import question_years
@@ -29,7 +30,6 @@ LEAD = re.compile(r"^(?:那么|那|还有|再看看|换成|改成|换作|如果�
 PRONOUN = re.compile(r"^(?:它们|它|他们|其|该校|该单位|该机构|这所学校|这所|这个学校|这家单位|这家|那所学校)(?:的)?")
 ELLIPSIS_END = re.compile(r"(?:的情况|情况)?(?:呢|怎么样|怎样|如何|又如何)[?？。!！\s]*$")
 QUESTION_CUE = re.compile(r"多少|几|什么|哪|吗|是否|有没有|有无|如何|怎样|怎么|谁|是不是")
-YEAR_TEXT = re.compile(r"20\d{2}\s*[-—–~至到]\s*20\d{2}\s*(?:学年度|学年|年度|年)?|20\d{2}\s*(?:学年度|年度|学年|年)")
 CROSS_FRAME = re.compile(r"哪(?:些|几所|所|个|家|一所)|各校|各高校|比较|对比|平均|合计")
 
 # Quantities of the genre a follow-up may switch to: (name, how a question names it, the phrase
@@ -76,7 +76,7 @@ def resolve(q: str, prev: str, match: Callable[[str], Match]) -> str:
     for name in sorted(new.institutions + new.aliases + new.unknown, key=len, reverse=True):
         body = body.replace(name, "")
     years = question_years(q)
-    body = YEAR_TEXT.sub("", body)
+    body = lexicon.YEAR_TEXT.sub("", body)
     body = re.sub(r"^(的|在|是)|的$", "", body.strip(" ,，")).strip()
     if new.unknown and not new.institutions:
         return q  # a school that is not indexed: the question as asked, so the answer says so
@@ -100,7 +100,7 @@ def resolve(q: str, prev: str, match: Callable[[str], Match]) -> str:
 
 
 def _years_of(q: str) -> str:
-    m = YEAR_TEXT.search(fold(q))
+    m = lexicon.YEAR_TEXT.search(fold(q))
     return m.group() if m else ""
 
 
@@ -117,9 +117,9 @@ def _swap_institution(base: str, old: Match, name: str) -> str:
 
 def _swap_year(base: str, year: str, inst: str) -> str:
     shown = year if "-" in year else year + "年"
-    if YEAR_TEXT.search(fold(base)):
+    if lexicon.YEAR_TEXT.search(fold(base)):
         f = fold(base)
-        m = YEAR_TEXT.search(f)
+        m = lexicon.YEAR_TEXT.search(f)
         return base[:m.start()] + (shown if "-" not in year else year + "学年") + base[m.end():]
     if inst and inst in base:
         i = base.index(inst) + len(inst)

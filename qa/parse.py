@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import jieba
 
+from index import lexicon
 from index.lexicon import QUESTION_ACADEMIC_YEAR
 from index.names import to_simplified  # noqa: F401  (re-exported: engine.validate)
 from index.textutil import fold
@@ -93,7 +94,7 @@ def key_terms(q: str, institutions: list[str]) -> list[str]:
     for n in sorted(institutions, key=len, reverse=True):
         f = f.replace(n, " ")
     f = QUESTION_ACADEMIC_YEAR.sub(" ", f)
-    f = re.sub(r"20\d{2}\s*(年度|年|学年)?", " ", f)
+    f = lexicon.YEAR_ANY.sub(" ", f)
     terms = []
     for t in tokenize(f):
         if t in QUESTION_WORDS or t.isdigit() or len(t) < 2 and t not in ("表",):

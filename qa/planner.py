@@ -34,6 +34,7 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 
+from index import lexicon
 from index.metadata import normalize_period
 from index.textutil import fold
 
@@ -93,12 +94,12 @@ CMP_KIND = {"超过": ">", "多于": ">", "大于": ">", "高于": ">", "不少�
 EXACT = re.compile(rf"{_NUM}\s*(个部分|部分|项内容|个方面|项|条|件|次|份|场)")
 AREA = re.compile(r"(?:使用|用|是|为)?\s*(0\d{2,3})\s*(?:的)?(?:区号|开头)|区号(?:是|为)?\s*(0\d{2,3})")
 DOMAIN = re.compile(r"@?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org)(?:\.cn)?)", re.I)
-_DATE = r"(20\d{2})\s*年?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"
+_DATE = lexicon.QUESTION_DAY
 DATE = re.compile(_DATE)
 QPERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*[,，]?\s*(?:至|到|—|-|~)\s*(?:{_DATE}|(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日?)\s*(?:止)?")
 PAREN = re.compile(r"[(（][^()（）]{0,40}[)）]")
 # 发布于2023年10月 / 落款日期是2023年10月31日: the report's own date, compared to the day or month
-PUBLISHED = re.compile(r"(?:发布|印发|公布|落款|成文|发表)[^0-9]{0,6}?(?P<y>20\d{2})\s*年\s*(?P<m>\d{1,2})\s*月"
+PUBLISHED = re.compile(rf"(?:发布|印发|公布|落款|成文|发表)[^0-9]{{0,6}}?(?P<y>{lexicon.YEAR})\s*年\s*(?P<m>\d{{1,2}})\s*月"
                        r"(?:\s*(?P<d>\d{1,2})\s*日)?")
 REGION = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:省|市|自治区|地区|区|县)?(?:内|的)?$")
 _NOT_REGION = ("这批", "这些", "报告", "语料", "所有", "全部", "其中", "年度", "学年", "中", "里", "在", "有")
@@ -330,7 +331,7 @@ def plan(question: str, kind: str, names: tuple[str, ...] = ()) -> Plan:
         body = ORDER.sub("", body)
     if kind == "yoy":
         body = YOY.sub("", body)
-        body = re.sub(r"^.*?(学年度|学年|年度|年)", "", body) if re.search(r"20\d{2}", body) else body
+        body = re.sub(r"^.*?(学年度|学年|年度|年)", "", body) if re.search(lexicon.YEAR, body) else body
         body = re.sub(r"(多|少|增加|减少|增长|下降)(?=收到|受理|接到|公开|了|多少|几)", "", body)
     if kind in ("sum", "mean"):
         body = re.sub(r"^(?:.*?(?:各|每所|每个|每家|所有|全部|这些)[\u4e00-\u9fff]{0,2}?(?:学校|高校|院校|校|机构|单位))", "", body)
@@ -339,8 +340,7 @@ def plan(question: str, kind: str, names: tuple[str, ...] = ()) -> Plan:
     # years inside a stated period or a year-over-year comparison are not a scope
     period_m = QPERIOD.search(f)
     years = _years_outside(f, [period_m.span()] if period_m else [])
-    body_wo_years = _clean(re.sub(r"20\d{2}\s*[-—–]\s*20\d{2}\s*(学年度|学年|年度)?|20\d{2}\s*(年度|年|学年)(?!\d{1,2}月)",
-                                  "", body))
+    body_wo_years = _clean(lexicon.QUESTION_YEAR.sub("", lexicon.QUESTION_ACADEMIC_YEAR.sub("", body)))
     scope = Scope(scope_kind, region, () if kind == "yoy" else years)
 
     def _plan(sub, vtype, pred=None):
@@ -481,7 +481,7 @@ def evaluate(pred: Predicate | None, answer: Answer, asked: str = "") -> str:
             return "silent"
         return "match" if norm == pred.arg else "no"
     if pred.kind == "published":
-        m = re.search(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})?", fold(v))
+        m = lexicon.ANSWER_DAY.search(fold(v))
         if not m:
             return "silent"
         day = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}" + (f"-{int(m.group(3)):02d}" if m.group(3) else "")

@@ -12,6 +12,7 @@ import re
 import weakref
 from dataclasses import dataclass, replace
 
+from index import lexicon
 from index.tables import CELL_FACT, TableCell, cell_from_fact
 from index.textutil import fold
 
@@ -36,7 +37,7 @@ _MARK = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]
 _NOTE = re.compile(r"[（(][^（）()]{4,}[）)]")
 _TOTAL = ("总计", "合计")
 _GENERIC_COL = {"申请人情况", "信息内容", "数量"}
-_YEAR = re.compile(r"20\d{2}\s*(?:[-—–至]\s*20\d{2})?\s*(?:学年度|学年|年度|年)?")
+_YEAR = lexicon.YEAR_ANY
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
