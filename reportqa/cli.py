@@ -266,10 +266,6 @@ def serve_secrets(args, settings: Settings) -> tuple[str | None, str | None, Pat
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from ui.startup import import_gradio_in_background
-
-    # Gradio's import is the longest step before the page: start it before the rest of the web edge.
-    import_gradio_in_background()
     from ui.app import serve
 
     auth, token, token_file = serve_secrets(args, settings)

@@ -8,10 +8,10 @@ once it is ready. ``warm`` loads the index and the model in another thread, so t
 first question usually finds them ready; if it comes sooner it waits on the service's lock.
 
 Start-up is bound by the GIL: imports, building the Blocks and loading the index are Python work
-that two threads cannot do at once. What shortens it is less work: ``skip_gradio_stubs`` drops
-the type-stub (.pyi) regeneration Gradio runs for every component class on import (about 45% of
-``import gradio``'s CPU time here), and ``import_gradio_in_background`` starts that import first
-thing in ``serve`` (docs/benchmarks.md measures both). This module imports nothing heavy itself.
+that two threads cannot do at once (starting Gradio's import first thing in ``serve`` was measured
+and gained nothing: docs/benchmarks.md). What shortens it is less work: ``skip_gradio_stubs`` drops
+the type-stub (.pyi) regeneration Gradio runs for every component class on import, about 45% of
+``import gradio``'s CPU time here.
 """
 from __future__ import annotations
 
@@ -21,12 +21,10 @@ import importlib.machinery
 import json
 import sys
 import threading
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from index.errors import ReportQAError
-
-if TYPE_CHECKING:
-    from qa.service import Service
+from qa.service import Service
 
 HEALTH = "/api/health"
 # Served by the API-only app until the full one is ready (the same routes: ui.api.add_routes).
@@ -69,33 +67,13 @@ def skip_gradio_stubs() -> bool:
     """Make the coming ``import gradio`` skip its stub regeneration (see ``_NoStubs``).
 
     Returns False, and does nothing, when Gradio is imported already (too late) or the finder is
-    in place. Call it before the first Gradio import; ``serve`` and ``create_app`` do.
+    in place. Call it before the first Gradio import; ``ui.app.create_app`` does (which ``serve``
+    builds in a thread; nothing in ui/ imports Gradio at module level).
     """
     if STUB_MODULE in sys.modules or _NO_STUBS in sys.meta_path:
         return False
     sys.meta_path.insert(0, _NO_STUBS)
     return True
-
-
-def import_gradio_in_background() -> threading.Thread:
-    """Start ``import gradio`` (without stub regeneration) in a daemon thread and return it.
-
-    ``serve`` calls this before importing the rest of the web edge, so that the import Gradio's
-    page waits for starts first; a later ``import gradio`` elsewhere waits on Python's import lock
-    for it to finish, so it is never imported twice or half-way. An import error is left for that
-    later import to raise where it is handled (the build of the app).
-    """
-    skip_gradio_stubs()
-
-    def run():
-        try:
-            import gradio  # noqa: F401
-        except BaseException:  # noqa: BLE001 -- the build thread's own import reports it
-            pass
-
-    t = threading.Thread(target=run, name="reportqa-gradio-import", daemon=True)
-    t.start()
-    return t
 
 
 def warm(svc: Service) -> None:
