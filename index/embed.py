@@ -208,7 +208,8 @@ class HashEmbedder:
 
 
 # --embedder choices. "onnx" is the CPU default variant; "auto" follows the index (see resolve_kind).
-EMBEDDERS = ("auto", "st", "onnx", "onnx-fp32", "onnx-int8")
+# "model2vec" is the static distillation (index/static_embed.py, the optional extra reportqa[model2vec]).
+EMBEDDERS = ("auto", "st", "onnx", "onnx-fp32", "onnx-int8", "model2vec")
 # The ONNX variant "onnx" and "auto" pick: chosen by answer accuracy per second (docs/benchmarks.md).
 ONNX_DEFAULT = "onnx-int8"
 
@@ -224,7 +225,7 @@ def gpu_present() -> bool:
 
 
 def resolve_kind(embedder: str, model: str, built_with: str | None = None) -> str:
-    """The concrete embedder kind for a setting: "st", "onnx-fp32", "onnx-int8" or "hash".
+    """The concrete embedder kind for a setting: "st", "onnx-fp32", "onnx-int8", "model2vec" or "hash".
 
     ``model == "hash"`` is always the hash embedder. "onnx" is ``ONNX_DEFAULT``. "auto" is the kind
     that built the index (``built_with``) when there is one, so an existing index keeps answering;
@@ -248,11 +249,12 @@ def load_embedder(model: str, batch_size: int | None = None, embedder: str = "st
                   cache_dir: Path | None = None, built_with: str | None = None,
                   fallback_dir: Path | None = None) -> Embedder:
     """The embedder named by settings: "hash" for the test embedder, else a local model run by
-    sentence-transformers (``embedder="st"``) or ONNX Runtime ("onnx", "onnx-fp32", "onnx-int8";
-    "auto": see ``resolve_kind``, with ``built_with`` the kind recorded by an existing index).
+    sentence-transformers (``embedder="st"``), ONNX Runtime ("onnx", "onnx-fp32", "onnx-int8") or
+    its model2vec distillation ("model2vec"); "auto": see ``resolve_kind``, with ``built_with`` the
+    kind recorded by an existing index.
 
     ``batch_size=None`` lets the embedder pick: 256 on CUDA, 16 on the CPU. ``cache_dir``: where
-    the ONNX export is kept (default beside the venv, ``onnx_embed.default_cache_dir``);
+    the ONNX export (or the distillation) is kept (default beside the venv);
     ``fallback_dir`` (e.g. the index's model folder) when that cannot be written.
     """
     kind = resolve_kind(embedder, model, built_with)
@@ -263,4 +265,8 @@ def load_embedder(model: str, batch_size: int | None = None, embedder: str = "st
 
         return OnnxEmbedder(model, variant=kind.removeprefix("onnx-"), batch_size=batch_size,
                             cache_dir=cache_dir, fallback_dir=fallback_dir)
+    if kind == "model2vec":
+        from .static_embed import StaticEmbedder  # imports model2vec only when asked for
+
+        return StaticEmbedder(model, cache_dir=cache_dir, fallback_dir=fallback_dir)
     return SentenceTransformerEmbedder(model, batch_size=batch_size)

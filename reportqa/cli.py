@@ -291,9 +291,10 @@ def make_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index", help="index directory (default: $REPORTQA_INDEX, else ~/.local/share/reportqa/index)")
         sp.add_argument("--model", help="embedding model: m3e-small (bundled) or a local sentence-transformers folder "
                                         "(default: $REPORTQA_MODEL, else m3e-small)")
-        sp.add_argument("--embedder", choices=["auto", "st", "onnx", "onnx-fp32", "onnx-int8"],
+        sp.add_argument("--embedder", choices=["auto", "st", "onnx", "onnx-fp32", "onnx-int8", "model2vec"],
                         help="what runs the model: onnx (ONNX Runtime, int8; no torch), onnx-fp32, st "
-                             "(sentence-transformers: the reference, and the GPU path), or auto: the one that "
+                             "(sentence-transformers: the reference, and the GPU path), model2vec (a static "
+                             "distillation; extra reportqa[model2vec]), or auto: the one that "
                              "built the index, else onnx on a CPU and st on a GPU (default: $REPORTQA_EMBEDDER, else auto)")
         sp.add_argument("--backend", choices=["faiss", "milvus"],
                         help="vector/keyword store: faiss (embedded, default) or milvus (default: $REPORTQA_BACKEND)")

@@ -425,6 +425,9 @@ def create_app(service: Service, auth=None, token: str | None = None, hosts=None
     (random when None; ``app.state.token``); ``hosts`` = the Host names served (default: the
     loopback names). The Guard middleware (ui/guard.py) checks Host, Origin/Referer, the token
     on writes and body sizes before anything else runs."""
+    from .startup import skip_gradio_stubs
+
+    skip_gradio_stubs()  # before the first Gradio import: it then skips regenerating .pyi stubs
     import gradio as gr
     from fastapi import FastAPI
 

@@ -6,10 +6,18 @@ made at once (``/api/health`` answers from the index manifest, without the model
 request (the page) waits for the full app rather than failing, then goes to it, as does everything
 once it is ready. ``warm`` loads the index and the model in another thread, so that the
 first question usually finds them ready; if it comes sooner it waits on the service's lock.
+
+Start-up is bound by the GIL: imports, building the Blocks and loading the index are Python work
+that two threads cannot do at once (starting Gradio's import first thing in ``serve`` was measured
+and gained nothing: docs/benchmarks.md). What shortens it is less work: ``skip_gradio_stubs`` drops
+the type-stub (.pyi) regeneration Gradio runs for every component class on import, about 45% of
+``import gradio``'s CPU time here.
 """
 from __future__ import annotations
 
 import asyncio
+import importlib.abc
+import importlib.machinery
 import json
 import sys
 import threading
@@ -21,6 +29,51 @@ from qa.service import Service
 HEALTH = "/api/health"
 # Served by the API-only app until the full one is ready (the same routes: ui.api.add_routes).
 EARLY_PREFIXES = ("/api/", "/doc/")
+
+
+STUB_MODULE = "gradio.component_meta"
+
+
+class _NoStubs(importlib.abc.MetaPathFinder):
+    """Loads ``gradio.component_meta`` as usual, then makes its ``create_or_modify_pyi`` a no-op.
+
+    Gradio calls that function for every component class it defines (about 40 on ``import
+    gradio``): it re-parses the class's source file with ``ast`` and rewrites the .pyi stub beside
+    it for editors when it differs. It changes nothing at run time (the class exists before it is
+    called), and a server has no use for stubs, nor any business writing into site-packages.
+    """
+
+    def find_spec(self, name, path, target=None):
+        if name != STUB_MODULE:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            load(module)
+            if hasattr(module, "create_or_modify_pyi"):  # another Gradio may have dropped it: nothing to skip
+                module.create_or_modify_pyi = lambda *args, **kwargs: None
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+_NO_STUBS = _NoStubs()
+
+
+def skip_gradio_stubs() -> bool:
+    """Make the coming ``import gradio`` skip its stub regeneration (see ``_NoStubs``).
+
+    Returns False, and does nothing, when Gradio is imported already (too late) or the finder is
+    in place. Call it before the first Gradio import; ``ui.app.create_app`` does (which ``serve``
+    builds in a thread; nothing in ui/ imports Gradio at module level).
+    """
+    if STUB_MODULE in sys.modules or _NO_STUBS in sys.meta_path:
+        return False
+    sys.meta_path.insert(0, _NO_STUBS)
+    return True
 
 
 def warm(svc: Service) -> None:

@@ -11,7 +11,8 @@ all alike), measures in fresh processes:
   ``ask_cpu_s`` is its user + system CPU time, less sensitive to other processes;
 - ``serve``: seconds from starting ``reportqa serve`` to the first 200 of ``/api/health``, then of
   the first ``POST /api/ask`` (sent as soon as health answers), then of ``/`` (the page); ``ready_s``
-  is the last of the three; the server's RSS (VmRSS) after them and its peak (VmHWM).
+  is the last of the three; ``serve_cpu_s`` is the server's CPU time (user + system, all threads)
+  by then; the server's RSS (VmRSS) after them and its peak (VmHWM).
 
 Prints a Markdown table of medians and writes OUT/startup.json.
 """
@@ -60,6 +61,12 @@ def proc_kb(pid: int, key: str) -> int:
     return 0
 
 
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process, all its threads (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def time_ask(index: Path, question: str) -> dict:
     import resource
 
@@ -93,6 +100,7 @@ def time_serve(index: Path, question: str) -> dict:
             time.sleep(0.05)
         out["page_s"] = time.perf_counter() - t0
         out["ready_s"] = out["page_s"]
+        out["serve_cpu_s"] = proc_cpu_s(p.pid)
         out["rss_mb"] = proc_kb(p.pid, "VmRSS") / 1024
         out["peak_rss_mb"] = proc_kb(p.pid, "VmHWM") / 1024
     finally:
@@ -132,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             row = {**time_ask(idx, question), **time_serve(idx, question)}
             runs[e].append(row)
             print(f"round {r + 1} {e}: " + ", ".join(f"{k} {v:.2f}" for k, v in row.items()), flush=True)
-    keys = ["ask_s", "ask_cpu_s", "health_s", "first_answer_s", "page_s", "ready_s", "rss_mb", "peak_rss_mb"]
+    keys = ["ask_s", "ask_cpu_s", "health_s", "first_answer_s", "page_s", "ready_s", "serve_cpu_s", "rss_mb",
+            "peak_rss_mb"]
     med = {e: {k: round(statistics.median(x[k] for x in rows), 2) for k in keys} for e, rows in runs.items()}
     print(f"\nN={args.n} reports, {args.rounds} interleaved rounds, medians; question: {question}\n")
     print("| embedder | " + " | ".join(keys) + " |")
