@@ -12,7 +12,7 @@ from qa import scorer as scoring
 from qa.candidates import KINDS, Sent, candidates, clauses, sentence_candidates
 from qa.errors import ScorerError
 from qa.extract import with_idf
-from qa.features import FEATURES, featurize, wanted_kinds
+from qa.features import FEATURES, featurize, number_items, question_predicate, wanted_kinds
 from qa.numbers import find_numbers
 from qa.parse import InstitutionMatcher, parse
 
@@ -111,6 +111,66 @@ def test_features_tell_sub_counts_and_unit_agreement():
     assert X[vals.index("42"), sub] == 1.0 and X[vals.index("44"), sub] == 0.0
     assert X[vals.index("3"), unit] == 1.0 and X[vals.index("44"), unit] == 0.0
     assert X[vals.index("44"), total] == 0.0  # 共 is not right before 44: 收到申请 sits between
+
+
+@pytest.mark.parametrize("text, labels, leads", [
+    # the label after the figure when it has one, else the words before it
+    ("本年新增了3项一级栏目及15项二级栏目,进一步完善目录。", ["一级栏目", "二级栏目"], ["本年新增了", "本年新增了"]),
+    ("全年受理咨询60件(其中:电话咨询50件,来访10件),按时答复58件。",
+     ["全年受理咨询", "电话咨询", "来访", "按时答复"], ["全年受理咨询", "电话咨询", "来访", "按时答复"]),
+    ("公众号推送文章80篇,其中52篇为原创文章。", ["公众号推送文章", "为原创文章"], ["公众号推送文章", ""]),
+])
+def test_number_items_bind_each_figure_to_its_own_label(text, labels, leads):
+    items = number_items(text)
+    assert [it.label for it in items] == labels
+    assert [it.lead for it in items] == leads  # 新增了 is shared along the 及 chain
+
+
+@pytest.mark.parametrize("question, pred", [
+    ("某委2023年办结了多少件申请？", "办结"),
+    ("新增了多少项二级栏目？", "新增"),
+    ("在官网共发布了多少篇新闻？", "发布"),
+    ("多少？", ""),
+])
+def test_question_predicate(question, pred):
+    assert question_predicate(question) == pred
+
+
+@pytest.mark.parametrize("question, text, feature, hot, cold", [
+    # the asked distinction sits only in the label of the right figure
+    ("新增了多少项二级栏目？", "本年新增了3项一级栏目及15项二级栏目。", "label_excl_cov", "15", "3"),
+    # the asked verb binds the last figure; the first one counts what was received
+    ("办结了多少件申请？", "收到申请60件(其中网上申请50件,来访10件),办结58件。", "pred_in_item", "58", "60"),
+    ("办结了多少件申请？", "收到申请60件(其中网上申请50件,来访10件),办结58件。", "pred_in_other_item", "50", "58"),
+    # a total that sums the figures before it, asked with 共
+    ("共发布了多少篇信息？", "要闻20篇、通知15篇、公告5篇,合计40篇。", "sum_wanted", "40", "20"),
+    # …and one that sums the figures after it (其中…)
+    ("收到多少件申请？", "收到申请60件(其中网上申请50件,来访10件),办结58件。", "sum_of_items", "60", "50"),
+    # the asked thing names another figure: not this one (but a total's parts do not count against it)
+    ("有多少件来访？", "收到申请60件(其中网上申请50件,来访10件)。", "head_in_other_label", "50", "10"),
+])
+def test_figure_binding_features(question, text, feature, hot, cold):
+    p, cands, X = _feats(question, text)
+    vals = [c.value for c in cands]
+    col = FEATURES.index(feature)
+    assert X[vals.index(hot), col] > 0 and X[vals.index(cold), col] == 0
+
+
+def test_a_rate_question_prefers_the_percentage():
+    p, cands, X = _feats("留言的办结率是多少？", "办结网民留言300条,办结率达95.5%。")
+    kinds = {c.kind: i for i, c in enumerate(cands)}
+    assert X[kinds["percent"], FEATURES.index("rate_percent")] == 1.0
+    assert X[kinds["number"], FEATURES.index("rate_other")] == 1.0
+    sc = scoring.load()
+    i, _, _ = sc.best(p.intent, X)
+    assert cands[i].display == "95.5%"
+
+
+def test_a_total_is_not_a_sum_of_the_figures_that_merely_follow_it():
+    # 3 = 2 + 1 by chance: with no 其中 or bracket after it, 3 is an item, not a total
+    items = number_items("予以公开9件、部分公开3件、不予公开2件、无法提供1件。")
+    p, cands, X = _feats("有几件部分公开？", "予以公开9件、部分公开3件、不予公开2件、无法提供1件。")
+    assert len(items) == 4 and not X[:, FEATURES.index("sum_of_items")].any()
 
 
 def test_shipped_weights_load_and_match_the_features():
