@@ -18,7 +18,7 @@ from index import lexicon
 from index.textutil import fold
 
 from .candidates import ALL_KINDS, KINDS, Candidate, Sent
-from .extract import coverage, is_outline, looks_heading
+from .extract import coverage, is_outline, looks_heading, term_weight
 from .numbers import find_numbers
 from .parse import QUESTION_WORDS, Parsed, head_term
 
@@ -31,7 +31,7 @@ _BASE = [
     "wh_focus", "doc_head", "tight_before_cov", "tight_after_cov", "clause_token_cov",
     "negation_governs", "no_applications", "role_bound", "head_absent",
     # a figure among several in one sentence: the label bound to it inside its own item
-    "label_cov", "label_excl_cov", "head_in_label", "pred_in_item", "head_blocked", "sum_of_items",
+    "label_cov", "label_disc_cov", "head_in_label", "pred_in_item", "head_blocked", "sum_of_items",
     "sum_wanted", "rate_percent", "rate_other", "head_in_other_label", "pred_in_other_item",
 ]
 _HEAD_ABSENT = _BASE.index("head_absent")
@@ -247,9 +247,13 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
                 k, its = hit
                 it = its[k]
                 x[_COL["label_cov"]] = coverage(terms, it.label, idf)
-                others = "".join(o.label for j, o in enumerate(its) if j != k)
-                own = tuple(tm for tm in terms if tm in fold(it.label) and tm not in others)
-                x[_COL["label_excl_cov"]] = coverage(own, it.label, idf) * len(own) / max(len(terms), 1)
+                # the terms that tell the sentence's figures apart (in some labels, not in all): the
+                # weighted share of them this figure's label holds (三级 of 12项三级子目录 beside 2项二级子目录)
+                labs = [fold(o.label) for o in its]
+                disc = [tm for tm in terms if any(tm in lb for lb in labs) and not all(tm in lb for lb in labs)]
+                if disc:
+                    wsum = sum(term_weight(tm, idf) for tm in disc)
+                    x[_COL["label_disc_cov"]] = sum(term_weight(tm, idf) for tm in disc if tm in labs[k]) / wsum
                 x[_COL["head_in_label"]] = bool(head) and head in it.label
                 x[_COL["pred_in_item"]] = bool(pred) and _pred_in(pred, it)
                 total = _is_sum(its, k)

@@ -138,7 +138,7 @@ def test_question_predicate(question, pred):
 
 @pytest.mark.parametrize("question, text, feature, hot, cold", [
     # the asked distinction sits only in the label of the right figure
-    ("新增了多少项二级栏目？", "本年新增了3项一级栏目及15项二级栏目。", "label_excl_cov", "15", "3"),
+    ("新增了多少项二级栏目？", "本年新增了3项一级栏目及15项二级栏目。", "label_disc_cov", "15", "3"),
     # the asked verb binds the last figure; the first one counts what was received
     ("办结了多少件申请？", "收到申请60件(其中网上申请50件,来访10件),办结58件。", "pred_in_item", "58", "60"),
     ("办结了多少件申请？", "收到申请60件(其中网上申请50件,来访10件),办结58件。", "pred_in_other_item", "50", "58"),
