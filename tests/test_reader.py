@@ -184,12 +184,73 @@ def test_shipped_weights_load_and_match_the_features():
 @pytest.mark.parametrize("data, message", [
     ({"features": ["a"], "models": {"*": {"coef": [1.0], "intercept": 0, "threshold": 0.5}}}, "other features"),
     ({"features": FEATURES, "models": {"*": {"coef": [1.0], "intercept": 0, "threshold": 0.5}}}, "weights for"),
+    ({"features": FEATURES, "models": {"*": {"coef": [0.0] * len(FEATURES), "intercept": 0, "threshold": 0.5,
+                                             "point": [1.0]}}}, "pointwise weights"),
+    ({"features": FEATURES, "models": {}, "yesno": {"min_cov": 0.1, "bogus": 1}}, "yes/no thresholds"),
 ])
 def test_bad_weights_are_typed_errors(tmp_path, data, message):
     f = tmp_path / "w.json"
     f.write_text(json.dumps(data))
     with pytest.raises(ScorerError, match=message):
         scoring.load(f)
+
+
+def test_shipped_weights_carry_fitted_yesno_thresholds():
+    from dataclasses import fields
+
+    from qa.extract import YesNoParams
+
+    sc = scoring.load()
+    assert set(sc.yesno) == {f.name for f in fields(YesNoParams)}  # every threshold is fitted, none defaulted
+    params = YesNoParams.of(sc.yesno)
+    for name, grid in F.YESNO_GRID.items():
+        assert getattr(params, name) in grid
+
+
+def test_engine_abstains_on_yesno_under_the_fitted_floor(hash_service, tmp_path):
+    from .conftest import fictional_report
+
+    f = tmp_path / "r.txt"
+    f.write_text(fictional_report("青岚理工学院", 3) + "\n本学年学校未收取信息处理费。\n", encoding="utf-8")
+    hash_service.ingest([f])
+    eng = hash_service.engine()
+    q = "青岚理工学院有没有收取信息处理费？"
+    shipped = eng.scorer
+    try:
+        eng.scorer = scoring.Scorer(shipped.features, shipped.models, {**shipped.yesno, "floor": 0.0})
+        a = eng.ask(q)
+        assert not a.abstained and a.value == "否"
+        eng.scorer = scoring.Scorer(shipped.features, shipped.models, {**shipped.yesno, "floor": 5.0})
+        assert eng.ask(q).abstained  # no sentence scores 5: the floor is read from the weights
+    finally:
+        eng.scorer = shipped
+
+
+def test_fit_yesno_picks_thresholds_that_answer_the_rows():
+    from qa.extract import YesNoParams
+
+    def row(q, text, answer, kind="yesno"):
+        p = parse(q, InstitutionMatcher([]))
+        sents = [Sent("a.txt", 0, len(text), text, 1.0)]
+        return F.YNRow({"question": q, "answer": answer, "type": kind}, with_idf(p, sents), sents)
+
+    rows = [row("东江市有没有收取信息处理费？", "东江市未收取信息处理费。", "否"),
+            row("西岭区是否收到过信息公开申请？", "西岭区收到信息公开申请3件。", "是"),
+            row("南山县有没有开设网上信箱？", "南山县开设了网上信箱。", "是"),
+            row("北河市是否设立了听证制度？", "北河市全年举办培训2场。", "", "none")]
+    params = YesNoParams.of(F.fit_yesno(rows))
+    assert F.yesno_value(rows, params) == 3 + F.NONE_WEIGHT  # all three answered, the none one abstains
+
+
+def test_ranker_confidence_reads_the_pointwise_model():
+    coef = np.array([1.0, 0.0], dtype=np.float32)
+    X = np.array([[2.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    base = scoring.Model(coef, 0.0, 0.5, (0.0, 0.0, 0.0))
+    with_point = scoring.Model(coef, 0.0, 0.5, (0.0, 0.0, 0.0), point=np.array([0.0, 0.0], dtype=np.float32),
+                               point_intercept=3.0, a_point=1.0)
+    assert base.confidence(X) == (0, 0.5)
+    i, conf = with_point.confidence(X)
+    assert i == 0 and conf == pytest.approx(1 / (1 + np.exp(-3.0)))
 
 
 def test_missing_weights_file_is_a_typed_error(tmp_path):
