@@ -110,14 +110,21 @@ def _fmt(x) -> str:
 def cross_validate(svc: Service, gold: list[dict], k: int) -> list[dict]:
     """Answers to ``gold`` where each question's reader scorer was fitted only on questions of the
     other folds (folds by report, eval/folds.json). Same rows as ``evaluate_ours``, no timings."""
-    from .fit import fit, fold_of, load_folds, question_rows
+    from qa.scorer import Scorer
+
+    from .fit import fit, fit_yesno, fold_of, load_folds, question_rows, yesno_rows
 
     eng = svc.engine()
     folds = load_folds()
     rows = question_rows(eng, gold)
+    yn = yesno_rows(eng, gold)
     fold = [fold_of(g, folds) % k for g in gold]
     row_fold = [fold_of(r.gold, folds) % k for r in rows]
-    scorers = {f: fit([r for r, rf in zip(rows, row_fold) if rf != f]) for f in range(k)}
+    yn_fold = [fold_of(r.gold, folds) % k for r in yn]
+    scorers = {}
+    for f in range(k):  # the reader's model and the yes/no thresholds, both from the other folds
+        sc = fit([r for r, rf in zip(rows, row_fold) if rf != f])
+        scorers[f] = Scorer(sc.features, sc.models, fit_yesno([r for r, rf in zip(yn, yn_fold) if rf != f]))
     shipped = eng.scorer
     preds = []
     try:

@@ -76,6 +76,14 @@ APPROX_AFTER = ("余", "多")
 # A total against its parts: 共收到申请44件(其中:网上申请42件…); government and university reports alike.
 TOTAL_CUES = ("共", "合计", "总计", "累计", "总共", "一共", "总数")
 SUB_CUES = ("其中",)
+# What separates the items of an enumeration of figures (新闻动态265篇、教学实践69篇…，共计456篇;
+# 新增了2项二级子目录及12项三级子目录; 收到申请44件(其中:网上申请42件…),本年度办结39件): the label of
+# a figure never crosses one of these; 及/和/以及/、 also chain items that share one lead-in verb.
+ITEM_DELIMS = re.compile(r"[、，,；;。：:！!？?()（）\[\]【】]|以及|及|和|其中")
+ITEM_CHAIN = ("、", "及", "和", "以及")
+# A question that asks a rate or share is answered with a percentage (办结率达91.65%, 满意度98%,
+# 占比12%): university and government reports alike state them beside the count they rate.
+RATE_CUES = ("率", "比例", "百分", "占比", "满意度")
 
 # ------------------------------------------------------------------ offices and organisations
 # Suffixes of the offices that run the work (党政办公室, 信息公开领导小组, 监察处, 档案馆, 受理窗口).
@@ -183,7 +191,7 @@ KIND_CUES = {
     "holder": ("谁",) + ROLES,
     "named": HEAD_NOUNS,
     "pred": ("如何", "怎样", "怎么"),
-    "percent": ("率", "比例", "百分", "占比"),
+    "percent": RATE_CUES,
     "period": ("期限", "期间", "时间段", "起止", "统计时间", "统计年限", "覆盖", "哪段"),
     "year": ("哪一年", "哪年", "年份"),
     "ay": ("哪个学年", "哪一学年"),

@@ -349,8 +349,9 @@ class Engine:
         found = None
         ok = False
         if p.intent == "yesno":
-            found = ex.answer_yesno(p, sents)
-            ok = found is not None and found.score >= self.settings.abstain_threshold
+            params = ex.YesNoParams.of(self.scorer.yesno)
+            found = ex.answer_yesno(p, sents, params)
+            ok = found is not None and found.score >= params.floor
         else:
             if p.intent == "text":
                 ordinal = ex.answer_ordinal(p, sents)

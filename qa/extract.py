@@ -26,6 +26,25 @@ class Found:
     score: float
 
 
+@dataclass(frozen=True)
+class YesNoParams:
+    """The yes/no answerer's thresholds, fitted on the dev sets' yes/no questions by ``python -m
+    eval.fit`` (``fit_yesno``) and saved under "yesno" in qa/reader_weights.json; these defaults are
+    only what an older weights file without them gets."""
+
+    min_cov: float = 0.15  # a sentence covering less of the question is not read for a bound figure
+    share: float = 0.6  # share of the question's content terms in a figure's clause that binds it
+    tail_cov: float = 0.3  # coverage of what a negation governs that makes it deny the question
+    clause_cov: float = 0.5  # coverage of a negated clause that makes it deny the question
+    w_ret: float = 0.2  # weight of retrieval strength against term coverage in the sentence score
+    floor: float = 0.35  # the answer's sentence score under which it abstains
+
+    @classmethod
+    def of(cls, data: dict | None) -> "YesNoParams":
+        """Params from the weights file's "yesno" entry (unknown keys are an error, missing ones default)."""
+        return cls(**{k: float(v) for k, v in (data or {}).items()})
+
+
 NEG = lexicon.NEGATION
 _OUTLINE = lexicon.SECTION_NAMES
 
@@ -89,26 +108,28 @@ def looks_heading(text: str) -> bool:
     return bool(_TITLE_ITEM.match(t)) and not NEG.search(t)
 
 
-def sentence_score(p: Parsed, s: Sent) -> float:
+def sentence_score(p: Parsed, s: Sent, w_ret: float = 0.2) -> float:
     """How well a sentence covers the question; bare headings and report outlines state nothing."""
     pen = 0.5 if looks_heading(s.text) else 0.0
     if is_outline(s.text) and "部分" not in p.question:
         pen += 0.4
-    return 0.8 * cov(p, s.text) + 0.2 * s.ret - pen
+    return (1.0 - w_ret) * cov(p, s.text) + w_ret * s.ret - pen
 
 
-def best_sentence(p: Parsed, sents: list[Sent]) -> tuple[Sent, float] | None:
+def best_sentence(p: Parsed, sents: list[Sent], w_ret: float = 0.2) -> tuple[Sent, float] | None:
     """The sentence that covers the question best (ties go to better retrieval)."""
-    scored = [(sentence_score(p, s), s) for s in sents]
+    scored = [(sentence_score(p, s, w_ret), s) for s in sents]
     if not scored:
         return None
     score, s = max(scored, key=lambda x: x[0])
     return s, score
 
 
-def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
-    """是/否 from the best sentence: 否 when a negation governs the asked thing."""
-    bs = best_sentence(p, sents)
+def answer_yesno(p: Parsed, sents: list[Sent], params: YesNoParams | None = None) -> Found | None:
+    """是/否 from the best sentence: 否 when a negation governs the asked thing. The caller abstains
+    when the returned score is under ``params.floor``."""
+    k = params or YesNoParams()
+    bs = best_sentence(p, sents, k.w_ret)
     if bs is None:
         return None
     s, score = bs
@@ -124,8 +145,8 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
     # 收费 sentences state zeros as numbers in most government reports) answers 否 unless some
     # alternative has a positive count
     zero: Found | None = None
-    for c in sorted(sents, key=lambda x: -sentence_score(p, x)):
-        if cov(p, c.text) < 0.15:
+    for c in sorted(sents, key=lambda x: -sentence_score(p, x, k.w_ret)):
+        if cov(p, c.text) < k.min_cov:
             continue
         for n in find_numbers(c.text):
             cs, ce = clause_around(c.text, n.start, _NUM_CLAUSE_SPLIT)
@@ -133,11 +154,11 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
             share = sum(t in clause for t in content) / max(len(content), 1)
             bound = not NEG.search(clause) and (
                 any(t in clause for t in alternatives)
-                or (any(t in clause for t in specific) and share >= 0.6))
+                or (any(t in clause for t in specific) and share >= k.share))
             if bound and n.value:
-                return Found("是", "是", c, (c.start, c.end), max(score, sentence_score(p, c)))
+                return Found("是", "是", c, (c.start, c.end), max(score, sentence_score(p, c, k.w_ret)))
             if bound and zero is None and n.value == 0:
-                zero = Found("否", "否", c, (c.start, c.end), max(score, sentence_score(p, c)))
+                zero = Found("否", "否", c, (c.start, c.end), max(score, sentence_score(p, c, k.w_ret)))
     if zero is not None:
         return zero
     f = fold(s.text)
@@ -148,7 +169,7 @@ def answer_yesno(p: Parsed, sents: list[Sent]) -> Found | None:
         cs, ce = clause_around(f, m.start())
         tail = f[m.start(): ce]
         # the negation governs the asked object (未出现…举报的情况) or most of the question
-        if any(t in tail for t in specific + alternatives) or cov(p, tail) >= 0.3 or cov(p, f[cs:ce]) >= 0.5:
+        if any(t in tail for t in specific + alternatives) or cov(p, tail) >= k.tail_cov or cov(p, f[cs:ce]) >= k.clause_cov:
             neg = True
             break
     value = "否" if neg else "是"

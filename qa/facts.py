@@ -25,7 +25,6 @@ FACT_QUESTIONS = [
     ("period", "本报告的统计期限是什么？"),
     ("office", "对本报告有疑问应联系哪个部门？"),
 ]
-YESNO_MIN_SCORE = 0.35  # the yes/no answerer's own floor (it is not a fitted candidate ranker)
 FACT_LABELS = {"applications_received": "收到申请", "applications_refused": "不予公开",
                "published_items": "主动公开信息", "complaints": "举报/复议/诉讼", "phone": "联系电话",
                "email": "电子邮箱", "period": "统计期限", "office": "负责部门"}
@@ -108,8 +107,9 @@ def extract_facts(doc: Document, text: str, chunks: list[Chunk]) -> list[dict]:
             continue
         p = ex.with_idf(parse(question, matcher), sents)
         if p.intent == "yesno":
-            found = ex.answer_yesno(p, sents)
-            ok = found is not None and found.score >= YESNO_MIN_SCORE
+            params = ex.YesNoParams.of(scorer.yesno)
+            found = ex.answer_yesno(p, sents, params)
+            ok = found is not None and found.score >= params.floor
         else:
             cands, X = reader.rank(p, sents, {doc.doc: doc.year})
             found, ok = reader.pick(scorer, p, cands, X)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import jieba
 import numpy as np
@@ -17,8 +18,9 @@ from index import lexicon
 from index.textutil import fold
 
 from .candidates import ALL_KINDS, KINDS, Candidate, Sent, word_bounds, words
-from .extract import coverage, is_outline, looks_heading
-from .parse import Parsed, head_term
+from .extract import coverage, is_outline, looks_heading, term_weight
+from .numbers import find_numbers
+from .parse import QUESTION_WORDS, Parsed, head_term
 
 _BASE = [
     "sent_cov", "clause_cov", "before_cov", "after_cov", "neigh_cov", "retrieval", "retrieval_top",
@@ -31,10 +33,95 @@ _BASE = [
     # text answers (issue 11 item 4): the phrase fills the slot the question asks about, it does
     # not repeat the question, it is cut at word boundaries, and what follows it covers the question
     "rel_match", "echo", "whole_words", "sent_after_cov",
+    # a figure among several in one sentence: the label bound to it inside its own item
+    "label_cov", "label_disc_cov", "head_in_label", "pred_in_item", "head_blocked", "sum_of_items",
+    "sum_wanted", "rate_percent", "rate_other", "head_in_other_label", "pred_in_other_item",
 ]
 _HEAD_ABSENT = _BASE.index("head_absent")
 _REL, _ECHO, _WHOLE, _AFTER = (_BASE.index(n) for n in ("rel_match", "echo", "whole_words", "sent_after_cov"))
+_COL = {name: j for j, name in enumerate(_BASE)}
 FEATURES = _BASE + [f"kind_{k}" for k in ALL_KINDS]
+
+
+@dataclass(frozen=True)
+class NumberItem:
+    """One figure of a sentence and the text bound to it inside its own enumeration item.
+
+    ``left``/``right`` run from the figure to the nearest item delimiter (lexicon.ITEM_DELIMS) or
+    the neighbouring figure; ``label`` is what the figure counts: the words after it when there
+    are any (2项二级子目录, 227篇为原创推文), else the words before it (本年度办结39件); ``lead`` is
+    the lead-in before it, inherited along a chain of items (新增了2项…及12项… share 新增了)."""
+
+    start: int
+    end: int
+    value: float
+    unit: str
+    left: str
+    right: str
+    label: str
+    lead: str
+    opens_parts: bool = False  # 其中 or a bracket follows it before the next figure (申请44件(其中:…)
+
+
+_CJK2 = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+def number_items(text: str) -> list[NumberItem]:
+    """The figures of ``text`` with their items, in order."""
+    f = fold(text)
+    nums = find_numbers(text)
+    cuts = [(m.start(), m.end()) for m in lexicon.ITEM_DELIMS.finditer(f)]
+    out: list[NumberItem] = []
+    for k, n in enumerate(nums):
+        lo = max([b for a, b in cuts if b <= n.start] + [nums[k - 1].end if k else 0, n.start - 24])
+        hi = min([a for a, b in cuts if a >= n.end] + [nums[k + 1].start if k + 1 < len(nums) else len(f),
+                                                       n.end + 16])
+        left, right = f[lo:n.start], f[n.end:hi]
+        label = right if _CJK2.search(right) else left
+        lead = left
+        if not _CJK2.search(left) and out:
+            between = f[out[-1].end:n.start]
+            if any(d in between for d in lexicon.ITEM_CHAIN) and len(between) <= 20:
+                lead = out[-1].lead
+        v = float(n.value) if isinstance(n.value, (int, float)) else 0.0
+        gap = f[n.end:nums[k + 1].start] if k + 1 < len(nums) else ""
+        opens = any(cue in gap for cue in lexicon.SUB_CUES) or "(" in gap
+        out.append(NumberItem(n.start, n.end, v, n.unit, left, right, label, lead, opens))
+    return out
+
+
+def _is_sum(items: list[NumberItem], k: int) -> bool:
+    """The k-th figure is the sum of two or more figures of the same unit right after it (收到申请
+    7项，其中予以公开4项、部分公开1项、不予公开2项) or right before it (…265篇、…69篇、…0篇，共计456篇):
+    the genre's total of an enumeration, on either side of its parts."""
+    it = items[k]
+    if it.value <= 0:
+        return False
+    for step in ((-1, 1) if it.opens_parts else (-1,)):
+        total, parts, j = 0.0, 0, k + step
+        while 0 <= j < len(items) and items[j].unit == it.unit:
+            total += items[j].value
+            parts += 1
+            if parts >= 2 and abs(total - it.value) < 1e-6:
+                return True
+            j += step
+    return False
+
+
+def _pred_in(pred: str, it: NumberItem) -> bool:
+    return pred in it.left or pred in it.lead or pred in it.right
+
+
+_PRED = re.compile(r"([\u4e00-\u9fff]{1,8}?)(?:了|过)?(?:一共|总共|共计|共)?(?:有|是|为|达)?(?:多少|几)")
+
+
+def question_predicate(question: str) -> str:
+    """The verb the question counts by (办结了多少件 -> 办结, 新增了多少项 -> 新增), else ""."""
+    m = _PRED.search(fold(question))
+    if not m:
+        return ""
+    toks = [t for t in jieba.lcut(m.group(1)) if len(t) >= 2 and t not in QUESTION_WORDS]
+    return toks[-1] if toks else ""
 
 
 def wanted_kinds(question: str) -> set[str]:
@@ -75,6 +162,9 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     q_years = set(re.findall(r"(?:19|20)\d{2}", q))
     q_periods = [m.group() for m in lexicon.ACADEMIC_YEAR.finditer(q)]
     text_q = p.intent == "text"
+    q_rate = any(c in q for c in lexicon.RATE_CUES)
+    pred = question_predicate(p.question)
+    items_of: dict[int, dict[int, tuple[int, list[NumberItem]]]] = {}
     rank = sorted(range(len(sents)), key=lambda i: -sents[i].ret)
     rank_of = {i: r for r, i in enumerate(rank)}
     sent_cov: dict[int, float] = {}
@@ -161,6 +251,40 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
             bounds = word_bounds(t)
             x[_WHOLE] = c.start in bounds and c.end in bounds
         x[_AFTER] = coverage(terms, t[c.end:], idf)
+        if c.kind in ("number", "percent"):
+            if i not in items_of:
+                its = number_items(t)
+                items_of[i] = {it.start: (k, its) for k, it in enumerate(its)}
+            hit = items_of[i].get(c.start)
+            if hit is not None:
+                k, its = hit
+                it = its[k]
+                x[_COL["label_cov"]] = coverage(terms, it.label, idf)
+                # the terms that tell the sentence's figures apart (in some labels, not in all): the
+                # weighted share of them this figure's label holds (三级 of 12项三级子目录 beside 2项二级子目录)
+                labs = [fold(o.label) for o in its]
+                disc = [tm for tm in terms if any(tm in lb for lb in labs) and not all(tm in lb for lb in labs)]
+                if disc:
+                    wsum = sum(term_weight(tm, idf) for tm in disc)
+                    x[_COL["label_disc_cov"]] = sum(term_weight(tm, idf) for tm in disc if tm in labs[k]) / wsum
+                x[_COL["head_in_label"]] = bool(head) and head in it.label
+                x[_COL["pred_in_item"]] = bool(pred) and _pred_in(pred, it)
+                total = _is_sum(its, k)
+                x[_COL["sum_of_items"]] = total
+                x[_COL["sum_wanted"]] = total and q_total
+                # the asked thing or the asked verb is bound to another figure of the sentence, not this
+                # one (a total's parts name what the total counts, so they do not count against it)
+                x[_COL["head_in_other_label"]] = not total and bool(head) and head not in it.label and any(
+                    head in o.label for j, o in enumerate(its) if j != k)
+                x[_COL["pred_in_other_item"]] = not total and bool(pred) and not x[_COL["pred_in_item"]] and any(
+                    _pred_in(pred, o) for j, o in enumerate(its) if j != k)
+                if head and head not in it.left + it.right:
+                    # the asked thing is named earlier in the sentence, but another figure claims it first
+                    hp = ft.rfind(head, 0, c.start)
+                    x[_COL["head_blocked"]] = hp >= 0 and any(hp < o.start < c.start for o in its)
+        if q_rate:
+            x[_COL["rate_percent"]] = c.kind == "percent"
+            x[_COL["rate_other"]] = c.kind != "percent"
         x[kind_col[c.kind]] = 1.0
     return X
 
@@ -200,4 +324,4 @@ def _unit(u: str) -> str:
     return "部分" if u in ("个部分", "部分") else u
 
 
-__all__ = ["FEATURES", "featurize", "wanted_kinds"]
+__all__ = ["FEATURES", "NumberItem", "featurize", "number_items", "question_predicate", "wanted_kinds"]

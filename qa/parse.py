@@ -81,6 +81,9 @@ def head_term(q: str) -> str:
     f = fold(q)
     m = re.search(r"(?:多少|几)(?:个部分|人次|批次|[项条件次个期批起场份篇名所门类家人封例])?\s*([\u4e00-\u9fff]{2,14})", f)
     phrase = m.group(1) if m else ""
+    # 多少篇是原创, 多少件为依申请公开: the counted thing follows the copula
+    if re.match(r"(是|为)[\u4e00-\u9fff]{2}", phrase):
+        phrase = phrase[1:]
     if not phrase or re.match(r"(吗|呢|是|的|了)", phrase):
         m = re.search(r"([\u4e00-\u9fff]{2,10}?)(?:一共|总共|共)?(?:是|有|为|达)?(?:多少|几)", f)
         phrase = m.group(1) if m else ""

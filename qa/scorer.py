@@ -6,7 +6,7 @@ Its weights and the abstention threshold of each intent are fitted on the dev se
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,12 @@ class Model:
     intercept: float
     threshold: float
     calib: tuple[float, ...] = (1.0, 0.0, 0.0)
+    # A ranker's scores compare candidates of one question only; how likely its winner is right at
+    # all is also read from a pointwise model (P(candidate right) over all candidates) when fitted:
+    # its logit for the winner enters the calibration with weight ``a_point``.
+    point: np.ndarray | None = None
+    point_intercept: float = 0.0
+    a_point: float = 0.0
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """The candidate scores (log-odds) for each row of ``X``."""
@@ -51,6 +57,8 @@ class Model:
         t = a * float(z[i]) + g * min(lead, LONE_LEAD) + b
         if len(self.calib) > 3:
             t += float(np.asarray(self.calib[3:], dtype=np.float32) @ X[i])
+        if self.point is not None:
+            t += self.a_point * (float(X[i] @ self.point) + self.point_intercept)
         return i, float(_sigmoid(t))
 
 
@@ -65,6 +73,7 @@ class Scorer:
 
     features: tuple[str, ...]
     models: dict
+    yesno: dict = field(default_factory=dict)  # the yes/no answerer's fitted thresholds (extract.YesNoParams)
 
     def model(self, intent: str) -> Model:
         """The model for ``intent``, else the shared one."""
@@ -83,8 +92,8 @@ class Scorer:
 
     def to_json(self) -> dict:
         return {"features": list(self.features),
-                "models": {k: {"coef": [round(float(c), 6) for c in m.coef], "intercept": round(m.intercept, 6),
-                               "threshold": round(m.threshold, 6), "calib": [round(float(c), 6) for c in m.calib]} for k, m in self.models.items()}}
+                "models": {k: _model_json(m) for k, m in self.models.items()},
+                "yesno": {k: round(float(v), 6) for k, v in self.yesno.items()}}
 
     @classmethod
     def from_json(cls, data: dict, features: list[str] | None = None) -> "Scorer":
@@ -100,8 +109,29 @@ class Scorer:
             calib = tuple(float(c) for c in m.get("calib", (1.0, 0.0, 0.0)))
             if len(calib) not in (3, 3 + len(names)):
                 raise ScorerError(f"model {k!r} has a calibration of {len(calib)} numbers")
-            models[k] = Model(coef, float(m["intercept"]), float(m["threshold"]), calib)
-        return cls(names, models)
+            point = m.get("point")
+            if point is not None and len(point) != len(names):
+                raise ScorerError(f"model {k!r} has {len(point)} pointwise weights for {len(names)} features")
+            models[k] = Model(coef, float(m["intercept"]), float(m["threshold"]), calib,
+                              None if point is None else np.asarray(point, dtype=np.float32),
+                              float(m.get("point_intercept", 0.0)), float(m.get("a_point", 0.0)))
+        yesno = data.get("yesno") or {}
+        from .extract import YesNoParams
+
+        try:
+            YesNoParams.of(yesno)
+        except (TypeError, ValueError) as e:
+            raise ScorerError(f"bad yes/no thresholds {yesno!r}: {e}") from e
+        return cls(names, models, dict(yesno))
+
+
+def _model_json(m: Model) -> dict:
+    out = {"coef": [round(float(c), 6) for c in m.coef], "intercept": round(m.intercept, 6),
+           "threshold": round(m.threshold, 6), "calib": [round(float(c), 6) for c in m.calib]}
+    if m.point is not None:
+        out.update({"point": [round(float(c), 6) for c in m.point], "point_intercept": round(m.point_intercept, 6),
+                    "a_point": round(m.a_point, 6)})
+    return out
 
 
 def load(path: Path | None = None) -> Scorer:

@@ -12,7 +12,7 @@ from qa import scorer as scoring
 from qa.candidates import KINDS, Sent, candidates, clauses, sentence_candidates, word_bounds
 from qa.errors import ScorerError
 from qa.extract import with_idf
-from qa.features import FEATURES, featurize, wanted_kinds
+from qa.features import FEATURES, featurize, number_items, question_predicate, wanted_kinds
 from qa.numbers import find_numbers
 from qa.parse import InstitutionMatcher, parse
 
@@ -188,6 +188,66 @@ def test_features_tell_sub_counts_and_unit_agreement():
     assert X[vals.index("44"), total] == 0.0  # 共 is not right before 44: 收到申请 sits between
 
 
+@pytest.mark.parametrize("text, labels, leads", [
+    # the label after the figure when it has one, else the words before it
+    ("本年新增了3项一级栏目及15项二级栏目,进一步完善目录。", ["一级栏目", "二级栏目"], ["本年新增了", "本年新增了"]),
+    ("全年受理咨询60件(其中:电话咨询50件,来访10件),按时答复58件。",
+     ["全年受理咨询", "电话咨询", "来访", "按时答复"], ["全年受理咨询", "电话咨询", "来访", "按时答复"]),
+    ("公众号推送文章80篇,其中52篇为原创文章。", ["公众号推送文章", "为原创文章"], ["公众号推送文章", ""]),
+])
+def test_number_items_bind_each_figure_to_its_own_label(text, labels, leads):
+    items = number_items(text)
+    assert [it.label for it in items] == labels
+    assert [it.lead for it in items] == leads  # 新增了 is shared along the 及 chain
+
+
+@pytest.mark.parametrize("question, pred", [
+    ("某委2023年办结了多少件申请？", "办结"),
+    ("新增了多少项二级栏目？", "新增"),
+    ("在官网共发布了多少篇新闻？", "发布"),
+    ("多少？", ""),
+])
+def test_question_predicate(question, pred):
+    assert question_predicate(question) == pred
+
+
+@pytest.mark.parametrize("question, text, feature, hot, cold", [
+    # the asked distinction sits only in the label of the right figure
+    ("新增了多少项二级栏目？", "本年新增了3项一级栏目及15项二级栏目。", "label_disc_cov", "15", "3"),
+    # the asked verb binds the last figure; the first one counts what was received
+    ("办结了多少件申请？", "收到申请60件(其中网上申请50件,来访10件),办结58件。", "pred_in_item", "58", "60"),
+    ("办结了多少件申请？", "收到申请60件(其中网上申请50件,来访10件),办结58件。", "pred_in_other_item", "50", "58"),
+    # a total that sums the figures before it, asked with 共
+    ("共发布了多少篇信息？", "要闻20篇、通知15篇、公告5篇,合计40篇。", "sum_wanted", "40", "20"),
+    # …and one that sums the figures after it (其中…)
+    ("收到多少件申请？", "收到申请60件(其中网上申请50件,来访10件),办结58件。", "sum_of_items", "60", "50"),
+    # the asked thing names another figure: not this one (but a total's parts do not count against it)
+    ("有多少件来访？", "收到申请60件(其中网上申请50件,来访10件)。", "head_in_other_label", "50", "10"),
+])
+def test_figure_binding_features(question, text, feature, hot, cold):
+    p, cands, X = _feats(question, text)
+    vals = [c.value for c in cands]
+    col = FEATURES.index(feature)
+    assert X[vals.index(hot), col] > 0 and X[vals.index(cold), col] == 0
+
+
+def test_a_rate_question_prefers_the_percentage():
+    p, cands, X = _feats("留言的办结率是多少？", "办结网民留言300条,办结率达95.5%。")
+    kinds = {c.kind: i for i, c in enumerate(cands)}
+    assert X[kinds["percent"], FEATURES.index("rate_percent")] == 1.0
+    assert X[kinds["number"], FEATURES.index("rate_other")] == 1.0
+    sc = scoring.load()
+    i, _, _ = sc.best(p.intent, X)
+    assert cands[i].display == "95.5%"
+
+
+def test_a_total_is_not_a_sum_of_the_figures_that_merely_follow_it():
+    # 3 = 2 + 1 by chance: with no 其中 or bracket after it, 3 is an item, not a total
+    items = number_items("予以公开9件、部分公开3件、不予公开2件、无法提供1件。")
+    p, cands, X = _feats("有几件部分公开？", "予以公开9件、部分公开3件、不予公开2件、无法提供1件。")
+    assert len(items) == 4 and not X[:, FEATURES.index("sum_of_items")].any()
+
+
 def test_shipped_weights_load_and_match_the_features():
     sc = scoring.load()
     assert sc.features == tuple(FEATURES)
@@ -199,12 +259,73 @@ def test_shipped_weights_load_and_match_the_features():
 @pytest.mark.parametrize("data, message", [
     ({"features": ["a"], "models": {"*": {"coef": [1.0], "intercept": 0, "threshold": 0.5}}}, "other features"),
     ({"features": FEATURES, "models": {"*": {"coef": [1.0], "intercept": 0, "threshold": 0.5}}}, "weights for"),
+    ({"features": FEATURES, "models": {"*": {"coef": [0.0] * len(FEATURES), "intercept": 0, "threshold": 0.5,
+                                             "point": [1.0]}}}, "pointwise weights"),
+    ({"features": FEATURES, "models": {}, "yesno": {"min_cov": 0.1, "bogus": 1}}, "yes/no thresholds"),
 ])
 def test_bad_weights_are_typed_errors(tmp_path, data, message):
     f = tmp_path / "w.json"
     f.write_text(json.dumps(data))
     with pytest.raises(ScorerError, match=message):
         scoring.load(f)
+
+
+def test_shipped_weights_carry_fitted_yesno_thresholds():
+    from dataclasses import fields
+
+    from qa.extract import YesNoParams
+
+    sc = scoring.load()
+    assert set(sc.yesno) == {f.name for f in fields(YesNoParams)}  # every threshold is fitted, none defaulted
+    params = YesNoParams.of(sc.yesno)
+    for name, grid in F.YESNO_GRID.items():
+        assert getattr(params, name) in grid
+
+
+def test_engine_abstains_on_yesno_under_the_fitted_floor(hash_service, tmp_path):
+    from .conftest import fictional_report
+
+    f = tmp_path / "r.txt"
+    f.write_text(fictional_report("青岚理工学院", 3) + "\n本学年学校未收取信息处理费。\n", encoding="utf-8")
+    hash_service.ingest([f])
+    eng = hash_service.engine()
+    q = "青岚理工学院有没有收取信息处理费？"
+    shipped = eng.scorer
+    try:
+        eng.scorer = scoring.Scorer(shipped.features, shipped.models, {**shipped.yesno, "floor": 0.0})
+        a = eng.ask(q)
+        assert not a.abstained and a.value == "否"
+        eng.scorer = scoring.Scorer(shipped.features, shipped.models, {**shipped.yesno, "floor": 5.0})
+        assert eng.ask(q).abstained  # no sentence scores 5: the floor is read from the weights
+    finally:
+        eng.scorer = shipped
+
+
+def test_fit_yesno_picks_thresholds_that_answer_the_rows():
+    from qa.extract import YesNoParams
+
+    def row(q, text, answer, kind="yesno"):
+        p = parse(q, InstitutionMatcher([]))
+        sents = [Sent("a.txt", 0, len(text), text, 1.0)]
+        return F.YNRow({"question": q, "answer": answer, "type": kind}, with_idf(p, sents), sents)
+
+    rows = [row("东江市有没有收取信息处理费？", "东江市未收取信息处理费。", "否"),
+            row("西岭区是否收到过信息公开申请？", "西岭区收到信息公开申请3件。", "是"),
+            row("南山县有没有开设网上信箱？", "南山县开设了网上信箱。", "是"),
+            row("北河市是否设立了听证制度？", "北河市全年举办培训2场。", "", "none")]
+    params = YesNoParams.of(F.fit_yesno(rows))
+    assert F.yesno_value(rows, params) == 3 + F.NONE_WEIGHT  # all three answered, the none one abstains
+
+
+def test_ranker_confidence_reads_the_pointwise_model():
+    coef = np.array([1.0, 0.0], dtype=np.float32)
+    X = np.array([[2.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    base = scoring.Model(coef, 0.0, 0.5, (0.0, 0.0, 0.0))
+    with_point = scoring.Model(coef, 0.0, 0.5, (0.0, 0.0, 0.0), point=np.array([0.0, 0.0], dtype=np.float32),
+                               point_intercept=3.0, a_point=1.0)
+    assert base.confidence(X) == (0, 0.5)
+    i, conf = with_point.confidence(X)
+    assert i == 0 and conf == pytest.approx(1 / (1 + np.exp(-3.0)))
 
 
 def test_missing_weights_file_is_a_typed_error(tmp_path):
