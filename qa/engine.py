@@ -614,7 +614,8 @@ def _last_question(history) -> str:
 def _focus_sentences(p: Parsed, sents: list[Sent], keep: int = 40) -> list[Sent]:
     """The sentences worth reading: those whose text or neighbours share a term with the question
     (a 电话: line beside the sentence naming the office), at most ``keep``, in report order."""
-    own = [ex.cov(p, s.text) for s in sents]  # once per sentence: each is also two sentences' neighbour
+    cov = ex.Coverage(p.terms, p.extra.get("idf"))  # the term weights once
+    own = [cov(s.text) for s in sents]  # once per sentence: each is also two sentences' neighbour
     score = []
     for i, s in enumerate(sents):
         near = max((own[j] for j in (i - 1, i + 1)

@@ -83,18 +83,31 @@ def cov(p: Parsed, text: str) -> float:
 
 def coverage(terms: tuple[str, ...], text: str, idf: dict | None = None) -> float:
     """Weighted share of question terms found in ``text`` (half credit for a part of a long term)."""
-    if not terms:
-        return 0.0
-    f = fold(text).lower()
-    got = total = 0.0
-    for t in terms:
-        w = term_weight(t, idf)
-        total += w
-        if t in f or any(v in f for v in lexicon.VARIANTS.get(t, ())):
-            got += w
-        elif len(t) >= 3 and (t[:2] in f or t[-2:] in f):
-            got += w * 0.5
-    return got / total if total else 0.0
+    return Coverage(terms, idf)(text)
+
+
+class Coverage:
+    """``coverage(terms, text, idf)`` as a function of ``text``, the terms' weights and variants
+    looked up once: the reader asks it of about a hundred spans per report and question."""
+
+    def __init__(self, terms: tuple[str, ...], idf: dict | None = None):
+        self.items = [(t, term_weight(t, idf), lexicon.VARIANTS.get(t, ()), len(t) >= 3) for t in terms]
+        total = 0.0
+        for _, w, _, _ in self.items:  # summed in term order, as the answers were always computed
+            total += w
+        self.total = total
+
+    def __call__(self, text: str) -> float:
+        if not self.items or not self.total:
+            return 0.0
+        f = fold(text).lower()
+        got = 0.0
+        for t, w, variants, long in self.items:
+            if t in f or any(v in f for v in variants):
+                got += w
+            elif long and (t[:2] in f or t[-2:] in f):
+                got += w * 0.5
+        return got / self.total
 
 
 _TITLE_ITEM = re.compile(r"^[\u4e00-\u9fff、，,（）()]{4,40}(情况|措施|事项|问题)[;；。]?$")

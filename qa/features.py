@@ -7,6 +7,7 @@ sub-count. How much each one counts is fitted (qa/scorer.py), not set here.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from index import lexicon
 from index.textutil import fold
 
 from .candidates import ALL_KINDS, KINDS, Candidate, Sent, word_bounds, words
-from .extract import coverage, is_outline, looks_heading, term_weight
+from .extract import Coverage, coverage, is_outline, looks_heading, term_weight
 from .numbers import find_numbers
 from .parse import QUESTION_WORDS, Parsed, head_term
 
@@ -148,11 +149,13 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     """The feature matrix (len(cands) x len(FEATURES)) of the candidates of one question."""
     idf = p.extra.get("idf")
     terms = p.terms
+    cov = Coverage(terms, idf)  # the weights once, not once per span
     q = fold(p.question)
     head = head_term(p.question)
     # only the kinds this intent is answered with count (网站 in a count question asks no URL)
     want = wanted_kinds(p.question) & set(KINDS.get(p.intent, KINDS["text"]))
     focus = _focus(p.question, terms)
+    cov_focus = Coverage(focus, idf)
     q_events = [v for v in lexicon.EVENT_VERBS if v in q]
     q_stat = "period" in want or "统计" in q
     q_total = any(c in q for c in lexicon.TOTAL_CUES)
@@ -173,24 +176,27 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     for c in cands:
         per_clause.setdefault((c.index, c.clause, c.kind), []).append(c.start)
     tok_cache: dict[str, set[str]] = {}
+    folded: dict[int, str] = {}
     kind_col = {k: len(_BASE) + j for j, k in enumerate(ALL_KINDS)}
     X = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
     for r, c in enumerate(cands):
         s, t = c.sent, c.sent.text
-        ft = fold(t)
+        ft = folded.get(c.index)
+        if ft is None:
+            ft = folded[c.index] = fold(t)
         i = c.index
         if i not in sent_cov:
-            sent_cov[i] = coverage(terms, t, idf)
+            sent_cov[i] = cov(t)
             ctx = "".join(sents[j].text for j in (i - 1, i + 1)
                           if 0 <= j < len(sents) and sents[j].doc == s.doc)
-            neigh_cov[i] = coverage(terms, ctx, idf)
+            neigh_cov[i] = cov(ctx)
         cs, ce = c.clause
         clause = ft[cs:ce]
         x = X[r]
         x[0] = sent_cov[i]
-        x[1] = coverage(terms, t[cs:ce], idf)
-        x[2] = coverage(terms, t[max(0, cs - 30):c.start], idf)
-        x[3] = coverage(terms, t[c.end:ce], idf)
+        x[1] = cov(t[cs:ce])
+        x[2] = cov(t[max(0, cs - 30):c.start])
+        x[3] = cov(t[c.end:ce])
         x[4] = neigh_cov[i]
         x[5] = s.ret
         x[6] = 1.0 if s.ret >= 1.0 else 0.0
@@ -232,15 +238,15 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
         x[27] = math.log(len(starts))
         x[28] = bool(lexicon.NEGATION.search(clause))
         x[29] = min(len(c.display), 60) / 60.0
-        x[30] = coverage(terms, c.display, idf)
-        x[31] = coverage(focus, t[max(0, cs - 10):ce + 10], idf) if focus else 0.0
+        x[30] = cov(c.display)
+        x[31] = cov_focus(t[max(0, cs - 10):ce + 10]) if focus else 0.0
         x[32] = s.start < 200
-        x[33] = coverage(terms, t[max(0, c.start - 8):c.start], idf)
-        x[34] = coverage(terms, t[c.end:c.end + 8], idf)
+        x[33] = cov(t[max(0, c.start - 8):c.start])
+        x[34] = cov(t[c.end:c.end + 8])
         x[35] = _token_cov(terms, t[cs:ce], tok_cache)
         neg = lexicon.NEGATION.search(clause)
         if neg:  # what the negation governs: 未收到…申请 denies the asked thing itself
-            x[36] = coverage(terms, t[cs + neg.start():ce], idf)
+            x[36] = cov(t[cs + neg.start():ce])
         x[37] = c.kind == "zero" and q_applications and bool(lexicon.NO_APPLICATIONS.search(clause))
         if role_pat is not None:  # the candidate binds a holder to the asked role
             x[38] = bool(role_pat.search(fold(c.display)))
@@ -250,7 +256,7 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
             x[_ECHO] = _echo(c.display, q)
             bounds = word_bounds(t)
             x[_WHOLE] = c.start in bounds and c.end in bounds
-        x[_AFTER] = coverage(terms, t[c.end:], idf)
+        x[_AFTER] = cov(t[c.end:])
         if c.kind in ("number", "percent"):
             if i not in items_of:
                 its = number_items(t)
@@ -259,7 +265,7 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
             if hit is not None:
                 k, its = hit
                 it = its[k]
-                x[_COL["label_cov"]] = coverage(terms, it.label, idf)
+                x[_COL["label_cov"]] = cov(it.label)
                 # the terms that tell the sentence's figures apart (in some labels, not in all): the
                 # weighted share of them this figure's label holds (三级 of 12项三级子目录 beside 2项二级子目录)
                 labs = [fold(o.label) for o in its]
@@ -309,12 +315,19 @@ def _echo(display: str, q: str) -> float:
     return float(bool(ws) and all(w in q for w in ws))
 
 
+@functools.lru_cache(maxsize=16384)
+def _words(text: str) -> frozenset[str]:
+    # Memoised across questions: jieba is the reader's largest cost, and the genre's template
+    # sentences recur in every report of a list question.
+    return frozenset(jieba.lcut(text))
+
+
 def _token_cov(terms: tuple[str, ...], text: str, cache: dict) -> float:
     """Share of the question's terms that are whole words of ``text`` (组长 is not a word of 副组长)."""
     if not terms:
         return 0.0
     if text not in cache:
-        cache[text] = set(jieba.lcut(fold(text).lower()))
+        cache[text] = _words(fold(text).lower())
     words = cache[text]
     return sum(1 for t in terms if t in words) / len(terms)
 

@@ -1,6 +1,7 @@
 """Find numbers with their units in Chinese text, Chinese numerals included (cn2an)."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,6 +50,13 @@ def to_number(token: str) -> int | float | None:
 
 def find_numbers(text: str) -> list[NumberSpan]:
     """Counted quantities in ``text``; years, dates, ordinals and phone digits are left out."""
+    return list(_find_numbers(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _find_numbers(text: str) -> tuple[NumberSpan, ...]:
+    # Memoised: the candidates and the features both read a sentence's figures, and reports of
+    # one template share many sentences (a list question reads the same ones in every report).
     f = fold(text)
     out = []
     taken: set[int] = set()
@@ -80,4 +88,4 @@ def find_numbers(text: str) -> list[NumberSpan]:
         start = m.start("approx_pre") if pre in lexicon.APPROX_BEFORE else s
         taken.add(s)
         out.append(NumberSpan(value, unit, start, e, text[start:e], approx))
-    return sorted(out, key=lambda n: n.start)
+    return tuple(sorted(out, key=lambda n: n.start))
