@@ -199,8 +199,8 @@ def test_demo_gold_accuracy_with_fake_embedder(demo_service):
 
     gold = [json.loads(ln) for ln in DEMO_QA.read_text(encoding="utf-8").splitlines()]
     right = sum(score_answer(g, asdict(demo_service.ask(g["question"]))) for g in gold)
-    # measured 65/68 (0.956) with the fitted reader and the fake embedder; gated 2 points below
-    assert right / len(gold) >= 0.93
+    # measured 67/68 (0.985) with the fitted reader and the fake embedder; gated 2 points below
+    assert right / len(gold) >= 0.965
 
 
 def test_short_form_scopes_the_answer(demo_service):
