@@ -84,3 +84,16 @@ def test_cross_report_bench_smoke(tmp_path):
     golds = cross.gold_sets(30, 0)
     assert [r["gold"] for r in rows] == [len(g) for g in golds]
     assert "| first (s) |" in cross.table(result)
+    only = cross.run(30, tmp_path, "hash", seed=0, only=1)["questions"]
+    assert [r["question"] for r in only] == [cross.QUESTIONS[1][0]]
+    assert only[0]["answered"] == rows[1]["answered"]
+
+
+def test_query_p50_reads_the_index_a_bench_run_built(tmp_path):
+    from eval.bench import query_p50
+
+    out = tmp_path / "bench"
+    assert run.main(["--n", "10", "--model", "hash", "--out", str(out), "--questions", "5", "--in-process"]) == 0
+    r = query_p50.measure(out / "corpus-10", out / "index-hash-10", "hash", 5, 0)
+    assert r["questions"] >= 5 and 0 <= r["right"] <= r["questions"]
+    assert r["p95_ms"] >= r["p50_ms"] > 0
