@@ -203,7 +203,7 @@ def s_active(r: Report) -> None:
     if k == 0:
         ev = web[web.index("共计") if "共计" in web else (web.index("合计") if "合计" in web else web.index("共")):]
         ev = ev if "其中" not in ev else ev[:ev.index("，")]
-        r.ask(f"{inst}{r.when}门户网站一共发布了多少篇（条）信息？", str(total), "count", ev)
+        r.ask(f"{inst}{r.when}通过网站共发布了多少条信息？", str(total), "count", ev)
     else:
         i = web.index(f"通知公告{notice}")
         r.ask(f"{inst}{r.when}发布了多少条通知公告？", str(notice), "count", f"通知公告{notice}")
@@ -422,7 +422,7 @@ def g_report(r: Report, area: str, city: str, dom: str) -> None:
                 "三、收到和处理政府信息公开申请情况", "　　申请人主要为自然人，申请内容集中在项目审批、补助发放和信访事项办理进度等方面。"
                 "对申请内容不明确的，本机关一次性告知申请人补正。"
                 "本机关严格执行申请登记、审核、办理、答复、归档等环节的工作规范，涉及第三方权益的，依法书面征求第三方意见；"
-                "答复文书载明依据和救济途径，做到程序规范、答复准确。",
+                "答复文书载明依据和救济途径，做到程序规范、答复准确。申请办理情况按月登记台账，年底统一归档备查。",
                 "四、政府信息公开行政复议、行政诉讼情况", f"　　{law}。",
                 "五、存在的主要问题及改进情况",
                 "　　一是政策解读的形式还不够丰富，图解、视频解读数量偏少；二是个别科室信息报送不够及时；三是部分栏目"
@@ -438,30 +438,30 @@ def g_report(r: Report, area: str, city: str, dom: str) -> None:
 
 
 SCHOOLS = [  # (file stem, invented school, academic year, office, mail domain, area code)
-    ("t01_jichuan_ligong", "霁川理工大学", "2021-2022", "校长办公室", "jcut", "0736"),
+    ("t01_jiangyue_ligong", "江岳理工大学", "2021-2022", "校长办公室", "jyut", "0736"),
     ("t02_linxi_shifan", "临汐师范学院", "2022-2023", "党政办公室", "lxnu", "0758"),
     ("t03_beisong_yike", "北嵩医科大学", "2019-2020", "学校办公室", "bsmu", "0379"),
     ("t04_yunping_zhiye", "云屏职业技术学院", "2023-2024", "院长办公室", "ypvc", "0872"),
-    ("t05_nanlong_caijing", "南泷财经大学", "2020-2021", "党委办公室（校长办公室）", "nlufe", "0794"),
+    ("t05_nanping_caijing", "南屏财经大学", "2020-2021", "党委办公室（校长办公室）", "npufe", "0794"),
     ("t06_tinglan_nonglin", "汀澜农林大学", "2018-2019", "信息公开办公室", "tlafu", "0597"),
     ("t07_daichuan_gongcheng", "岱川工程学院", "2022-2023", "校长办公室", "dcie", "0538"),
     ("t08_fengxi_waiyu", "枫溪外国语学院", "2017-2018", "党政办公室", "fxfs", "0576"),
-    ("t09_yuheng_zhiye", "玉衡理工职业学院", "2021-2022", "学院办公室", "yhpt", "0915"),
+    ("t09_yuheng_zhiye", "玉衡理工职业学院", "2021-2022", "党政办公室", "yhpt", "0915"),
     ("t10_heyu_haiyang", "鹤屿海洋大学", "2016-2017", "校长办公室", "hyou", "0595"),
     ("t11_qiulan_yishu", "秋岚艺术学院", "2023-2024", "党委办公室", "qlart", "0851"),
 ]
 BODIES = [  # (file stem, invented body, year, office, city, mail domain, area code)
-    ("t12_chengzhou_weijian", "澂州市卫生健康委员会", "2022", "办公室", "澂州市", "czwjw", "0719"),
-    ("t13_longwan_jiaoyuju", "泷湾市教育局", "2023", "办公室", "泷湾市", "lwjyj", "0662"),
+    ("t12_ningchuan_weijian", "宁川市卫生健康委员会", "2022", "办公室", "宁川市", "ncwjw", "0719"),
+    ("t13_qingwan_jiaoyuju", "清湾市教育局", "2023", "办公室", "清湾市", "qwjyj", "0662"),
     ("t14_lanling_minzong", "岚陵市民族宗教事务委员会", "2021", "综合科", "岚陵市", "llmzw", "0745"),
     ("t15_xiachuan_xian", "霞川县人民政府", "2020", "办公室", "霞川县", "xcx", "0937"),
-    ("t16_wanglan_beihu", "望澜市北湖区人民政府", "2024", "办公室", "望澜市", "bhq", "0833"),
+    ("t16_wangyue_beihu", "望岳市北湖区人民政府", "2024", "办公室", "望岳市", "bhq", "0833"),
 ]
 NONE_QUESTIONS = [  # things these reports never state
     ("{inst}{when}信息公开工作经费是多少？", True),
     ("{inst}{when}聘请了几名信息公开监督员？", True),
-    ("{inst}{when}召开了几次政府常务会议专题研究政务公开？", False),
-    ("{inst}{when}举办了多少场新闻发布会？", False),
+    ("{inst}{when}政务公开工作的专项经费是多少？", False),
+    ("{inst}{when}政府网站的总访问量是多少？", False),
 ]
 
 
