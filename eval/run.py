@@ -126,14 +126,21 @@ def fold_scorers(rows: list, yn: list, k: int, extra_rows: list = (), extra_yn: 
     return scorers
 
 
-def own_rows(svc: Service, qa_files: list[str], work: Path) -> tuple[list, list]:
-    """The reader's rows and yes/no rows of our own corpora (eval.fit.OWN: demo, train), each
-    ingested into its own index under ``work`` with the eval's embedder; a corpus whose gold file is
-    among ``qa_files`` is left out (its questions are the ones being cross-validated)."""
-    from .fit import OWN, collect, datasets
+def own_names(qa_files: list[str]) -> tuple[str, ...]:
+    """Our own corpora (eval.fit.OWN: demo, train) whose gold files are not among ``qa_files``."""
+    from .fit import OWN, datasets
 
     asked = {Path(f).resolve() for f in qa_files}
-    names = tuple(n for n, files, _ in datasets() if n in OWN and not asked & {f.resolve() for f in files})
+    return tuple(n for n, files, _ in datasets() if n in OWN and not asked & {f.resolve() for f in files})
+
+
+def own_rows(svc: Service, qa_files: list[str], work: Path) -> tuple[list, list]:
+    """The reader's rows and yes/no rows of our own corpora (``own_names``), each ingested into its
+    own index under ``work`` with the eval's embedder; a corpus whose gold file is among
+    ``qa_files`` is left out (its questions are the ones being cross-validated)."""
+    from .fit import collect
+
+    names = own_names(qa_files)
     if not names:
         return [], []
     return collect(work, svc.settings, names, svc.embedder)
@@ -188,9 +195,10 @@ def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], do
     if cv is not None:
         lines += ["", f"## Cross-validated ({cv['k']}-fold by report)", "",
                   "The reader's weights fitted on the other folds' reports before each fold is answered "
-                  "(eval/folds.json), plus, in every fold, the questions of our own invented corpora "
-                  f"(eval/corpus demo and train, {cv.get('own_questions', 0)} questions not in this run), as "
-                  "the shipped weights are fitted; in-sample uses the shipped qa/reader_weights.json.", "",
+                  "(eval/folds.json), plus, in every fold, the questions of our own invented corpora not in "
+                  f"this run (eval/corpus: {', '.join(cv.get('own_corpora') or ['none'])}; "
+                  f"{cv.get('own_questions', 0)} questions), as the shipped weights are fitted; in-sample "
+                  "uses the shipped qa/reader_weights.json.", "",
                   "| metric | in-sample | cross-validated |", "|---|---|---|"]
         for k in ("answer_accuracy", "citation_accuracy", "abstention_recall"):
             lines.append(f"| {k} | {_fmt(ours.get(k))} | {_fmt(cv.get(k))} |")
@@ -268,6 +276,7 @@ def run_eval(settings: Settings, qa_files: list[str], corpora: list[str], out: P
         extra = own_rows(svc, qa_files, Path(settings.index_dir) / "cv-own")
         cvs = summarize(cross_validate(svc, gold, cv, extra))
         cvs["k"] = cv
+        cvs["own_corpora"] = list(own_names(qa_files))
         cvs["own_questions"] = len(extra[0]) + len(extra[1])
     docs = {d.doc: d for d in svc.engine().docs.values()}
     write_reports(out, ours, base, rows, docs, detection_rates(list(docs.values()), [Path(c) for c in corpora]), cvs)

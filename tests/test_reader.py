@@ -481,7 +481,11 @@ def test_cv_fold_scorers_train_every_fold_on_the_extra_rows_too():
 def test_own_rows_leave_out_the_corpora_being_cross_validated(asked, expected, tmp_path):
     from eval.run import own_rows
 
+    from eval.run import own_names
+
     files = [str(F.ROOT / "eval" / "corpus" / a) for a in asked]
+    assert own_names(files) == ()
+    assert own_names(files[:1]) == ("train",) and own_names([]) == ("demo", "train")
     assert own_rows(None, files, tmp_path) == expected
     assert not any(tmp_path.iterdir())  # nothing ingested
 
