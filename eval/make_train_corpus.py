@@ -96,7 +96,7 @@ def s_intro(r: Report, dom: str, area: str) -> None:
     elif v == 2:
         site, place = "网站通知公告专栏、信息公开专栏", f"本报告同时在{inst}网站通知公告专栏、信息公开专栏登载"
     else:
-        site, place = "官方网站“信息公开”栏目", f"本报告可在学校官方网站“信息公开”栏目查阅和下载"
+        site, place = "官方网站“信息公开”栏目", "本报告可在学校官方网站“信息公开”栏目查阅和下载"
     r.ask(pick(rng, [f"{inst}的信息公开工作年度报告在哪里登载？", f"{inst}{r.when}信息公开年度报告在什么地方公布？",
                      f"哪里可以查到{inst}的信息公开年度报告？"]), site, "text", place)
     tel, fax = phone(rng, area), phone(rng, area)
@@ -128,7 +128,7 @@ def s_overview(r: Report, y_lead: int) -> None:
     rng, inst = r.rng, r.inst
     head = pick(rng, ["学", "院"]) if "学院" in inst else "学"
     boss = "院长" if "学院" in inst else "校长"
-    role = pick(rng, [boss, f"党委书记、{boss}", f"党委书记和{boss}", f"党委书记"])
+    role = pick(rng, [boss, f"党委书记、{boss}", f"党委书记和{boss}", "党委书记"])
     deputy = pick(rng, [f"分管副{boss}", f"分管办公室工作的副{boss}", f"党委副书记和分管副{boss}"])
     v = rng.randrange(4)
     if v == 0:
@@ -205,7 +205,6 @@ def s_active(r: Report) -> None:
         ev = ev if "其中" not in ev else ev[:ev.index("，")]
         r.ask(f"{inst}{r.when}通过网站共发布了多少条信息？", str(total), "count", ev)
     else:
-        i = web.index(f"通知公告{notice}")
         r.ask(f"{inst}{r.when}发布了多少条通知公告？", str(notice), "count", f"通知公告{notice}")
     posts, orig, reads = rng.randint(150, 700), 0, rng.randint(20, 260)
     orig = rng.randint(posts // 3, posts - 20)
@@ -322,7 +321,7 @@ def s_close(r: Report) -> None:
 def g_report(r: Report, area: str, city: str, dom: str) -> None:
     rng, inst, office = r.rng, r.inst, r.office
     head = "局长" if inst.endswith("局") else ("主任" if inst.endswith("委员会") else ("县长" if inst.endswith("县人民政府") else "区长"))
-    role = pick(rng, [f"主要负责同志", head, f"党组书记、{head}"])
+    role = pick(rng, ["主要负责同志", head, f"党组书记、{head}"])
     deputy = pick(rng, [f"分管副{head[-2:]}", "办公室主任", "分管负责同志"])
     tel, fax = phone(rng, area), phone(rng, area)
     v = rng.randrange(3)
