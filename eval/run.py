@@ -107,24 +107,56 @@ def _fmt(x) -> str:
     return "—" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
 
-def cross_validate(svc: Service, gold: list[dict], k: int) -> list[dict]:
-    """Answers to ``gold`` where each question's reader scorer was fitted only on questions of the
-    other folds (folds by report, eval/folds.json). Same rows as ``evaluate_ours``, no timings."""
+def fold_scorers(rows: list, yn: list, k: int, extra_rows: list = (), extra_yn: list = ()) -> dict:
+    """The scorer of each of ``k`` folds: the reader's model and the yes/no thresholds fitted on the
+    questions of the other folds (folds by report, eval/folds.json) plus ``extra_rows``/``extra_yn``,
+    which are in every fold's training set (our own corpora, always in the shipped fit)."""
     from qa.scorer import Scorer
 
-    from .fit import fit, fit_yesno, fold_of, load_folds, question_rows, yesno_rows
+    from .fit import fit, fit_yesno, fold_of, load_folds
 
-    eng = svc.engine()
     folds = load_folds()
-    rows = question_rows(eng, gold)
-    yn = yesno_rows(eng, gold)
-    fold = [fold_of(g, folds) % k for g in gold]
     row_fold = [fold_of(r.gold, folds) % k for r in rows]
     yn_fold = [fold_of(r.gold, folds) % k for r in yn]
     scorers = {}
-    for f in range(k):  # the reader's model and the yes/no thresholds, both from the other folds
-        sc = fit([r for r, rf in zip(rows, row_fold) if rf != f])
-        scorers[f] = Scorer(sc.features, sc.models, fit_yesno([r for r, rf in zip(yn, yn_fold) if rf != f]))
+    for f in range(k):
+        sc = fit([r for r, rf in zip(rows, row_fold) if rf != f] + list(extra_rows))
+        scorers[f] = Scorer(sc.features, sc.models,
+                            fit_yesno([r for r, rf in zip(yn, yn_fold) if rf != f] + list(extra_yn)))
+    return scorers
+
+
+def own_names(qa_files: list[str]) -> tuple[str, ...]:
+    """Our own corpora (eval.fit.OWN: demo, train) whose gold files are not among ``qa_files``."""
+    from .fit import OWN, datasets
+
+    asked = {Path(f).resolve() for f in qa_files}
+    return tuple(n for n, files, _ in datasets() if n in OWN and not asked & {f.resolve() for f in files})
+
+
+def own_rows(svc: Service, qa_files: list[str], work: Path) -> tuple[list, list]:
+    """The reader's rows and yes/no rows of our own corpora (``own_names``), each ingested into its
+    own index under ``work`` with the eval's embedder; a corpus whose gold file is among
+    ``qa_files`` is left out (its questions are the ones being cross-validated)."""
+    from .fit import collect
+
+    names = own_names(qa_files)
+    if not names:
+        return [], []
+    return collect(work, svc.settings, names, svc.embedder)
+
+
+def cross_validate(svc: Service, gold: list[dict], k: int, extra: tuple[list, list] = ([], [])) -> list[dict]:
+    """Answers to ``gold`` where each question's reader scorer was fitted only on questions of the
+    other folds (folds by report, eval/folds.json) plus ``extra`` (reader rows, yes/no rows) in every
+    fold, as the shipped weights are fitted with our own corpora. Same rows as ``evaluate_ours``, no
+    timings."""
+    from .fit import fold_of, load_folds, question_rows, yesno_rows
+
+    eng = svc.engine()
+    folds = load_folds()
+    fold = [fold_of(g, folds) % k for g in gold]
+    scorers = fold_scorers(question_rows(eng, gold), yesno_rows(eng, gold), k, *extra)
     shipped = eng.scorer
     preds = []
     try:
@@ -163,7 +195,10 @@ def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], do
     if cv is not None:
         lines += ["", f"## Cross-validated ({cv['k']}-fold by report)", "",
                   "The reader's weights fitted on the other folds' reports before each fold is answered "
-                  "(eval/folds.json); in-sample uses the shipped qa/reader_weights.json.", "",
+                  "(eval/folds.json), plus, in every fold, the questions of our own invented corpora not in "
+                  f"this run (eval/corpus: {', '.join(cv.get('own_corpora') or ['none'])}; "
+                  f"{cv.get('own_questions', 0)} questions), as the shipped weights are fitted; in-sample "
+                  "uses the shipped qa/reader_weights.json.", "",
                   "| metric | in-sample | cross-validated |", "|---|---|---|"]
         for k in ("answer_accuracy", "citation_accuracy", "abstention_recall"):
             lines.append(f"| {k} | {_fmt(ours.get(k))} | {_fmt(cv.get(k))} |")
@@ -238,8 +273,11 @@ def run_eval(settings: Settings, qa_files: list[str], corpora: list[str], out: P
     base = summarize(evaluate_baseline(svc, [Path(c) for c in corpora], gold)) if baseline else None
     cvs = None
     if cv:
-        cvs = summarize(cross_validate(svc, gold, cv))
+        extra = own_rows(svc, qa_files, Path(settings.index_dir) / "cv-own")
+        cvs = summarize(cross_validate(svc, gold, cv, extra))
         cvs["k"] = cv
+        cvs["own_corpora"] = list(own_names(qa_files))
+        cvs["own_questions"] = len(extra[0]) + len(extra[1])
     docs = {d.doc: d for d in svc.engine().docs.values()}
     write_reports(out, ours, base, rows, docs, detection_rates(list(docs.values()), [Path(c) for c in corpora]), cvs)
     print(f"answer accuracy {ours['answer_accuracy']:.3f}, citation accuracy {_fmt(ours['citation_accuracy'])}, "

@@ -373,7 +373,7 @@ def test_fit_learns_the_signal_and_keeps_none_abstaining():
 def test_folds_file_covers_every_dev_report():
     folds = F.load_folds()
     assert folds["k"] == 5 and set(folds["docs"].values()) == set(range(5))
-    for p in DEMO.iterdir():
+    for p in list(DEMO.iterdir()) + list((F.ROOT / "eval" / "corpus" / "train").iterdir()):
         assert p.name in folds["docs"]
     for sub in (("seeds",), ("wild_dev", "docs"), ("wild_more", "docs"), ("gov", "docs")):
         for p in shared_path(*sub).iterdir():
@@ -446,3 +446,61 @@ def test_the_founding_year_is_the_events_not_the_reports(hash_service, tmp_path)
     hash_service.ingest([f])
     a = hash_service.ask("青岚理工学院是哪一年成立信息公开工作领导小组的？")
     assert not a.abstained and a.value.startswith("2016")
+
+
+def _pair_rows(doc: str, right: int, n: int = 3) -> list[F.QRows]:
+    """``n`` questions of report ``doc``, two candidates each: the one with feature ``right`` set is right."""
+    out = []
+    for q in range(n):
+        X = np.zeros((2, len(FEATURES)), dtype=np.float32)
+        X[0, 0] = X[1, 1] = 1.0
+        y = np.array([right == 0, right == 1], dtype=np.int8)
+        out.append(F.QRows({"id": f"{doc}-{q}", "doc": doc, "type": "count"}, "count", X, y))
+    return out
+
+
+def test_cv_fold_scorers_train_every_fold_on_the_extra_rows_too():
+    from eval.run import fold_scorers
+
+    folds = F.load_folds()
+    doc1 = next(d for d, f in sorted(folds["docs"].items()) if f == 1)
+    rows = _pair_rows(doc1, right=0)  # the run's own questions: all in fold 1
+    extra = _pair_rows("own.txt", right=1)  # our corpora's rows: in every fold's training set
+    X = rows[0].X
+    plain = fold_scorers(rows, [], 5)
+    assert plain[1].models == {}  # fold 1's training set is empty without the extra rows
+    assert plain[0].best("count", X)[0] == 0
+    with_own = fold_scorers(rows, [], 5, extra, [])
+    assert with_own[1].best("count", X)[0] == 1  # learnt from the extra rows alone
+    assert with_own[1].models != plain[1].models
+
+
+@pytest.mark.parametrize("asked, expected", [
+    (["demo_qa.jsonl", "train_qa.jsonl"], ([], [])),  # both own corpora are the questions under CV
+])
+def test_own_rows_leave_out_the_corpora_being_cross_validated(asked, expected, tmp_path):
+    from eval.run import own_rows
+
+    from eval.run import own_names
+
+    files = [str(F.ROOT / "eval" / "corpus" / a) for a in asked]
+    assert own_names(files) == ()
+    assert own_names(files[:1]) == ("train",) and own_names([]) == ("demo", "train")
+    assert own_rows(None, files, tmp_path) == expected
+    assert not any(tmp_path.iterdir())  # nothing ingested
+
+
+def test_training_corpus_gold_is_spans_of_its_reports():
+    from eval.run import load_gold
+
+    gold = load_gold([str(F.ROOT / "eval" / "corpus" / "train_qa.jsonl")])
+    docs = {p.name: p.read_text(encoding="utf-8") for p in (F.ROOT / "eval" / "corpus" / "train").iterdir()}
+    assert len(docs) == 16 and 80 <= len(gold) <= 150
+    for g in gold:
+        if g["type"] == "none":
+            assert g["doc"] == "" and g["answer"] == ""
+            continue
+        assert g["evidence"] in docs[g["doc"]], g["id"]
+        if g["type"] in ("phone", "email", "text"):
+            assert g["answer"] in docs[g["doc"]], g["id"]
+    assert "train" in [name for name, _, _ in F.datasets()]
