@@ -38,6 +38,8 @@ class YesNoParams:
     clause_cov: float = 0.5  # coverage of a negated clause that makes it deny the question
     w_ret: float = 0.2  # weight of retrieval strength against term coverage in the sentence score
     floor: float = 0.35  # the answer's sentence score under which it abstains
+    heading_pen: float = 0.5  # a bare heading (一、概述) states nothing: its sentence score is lowered by this
+    outline_pen: float = 0.4  # so is the report's outline (全文包括概述、主动公开…) unless 部分 is asked
 
     @classmethod
     def of(cls, data: dict | None) -> "YesNoParams":
@@ -121,17 +123,19 @@ def looks_heading(text: str) -> bool:
     return bool(_TITLE_ITEM.match(t)) and not NEG.search(t)
 
 
-def sentence_score(p: Parsed, s: Sent, w_ret: float = 0.2) -> float:
-    """How well a sentence covers the question; bare headings and report outlines state nothing."""
-    pen = 0.5 if looks_heading(s.text) else 0.0
+def sentence_score(p: Parsed, s: Sent, k: "YesNoParams | None" = None) -> float:
+    """How well a sentence covers the question; bare headings and report outlines state nothing
+    (the weights are the fitted ``YesNoParams``)."""
+    k = k or YesNoParams()
+    pen = k.heading_pen if looks_heading(s.text) else 0.0
     if is_outline(s.text) and "部分" not in p.question:
-        pen += 0.4
-    return (1.0 - w_ret) * cov(p, s.text) + w_ret * s.ret - pen
+        pen += k.outline_pen
+    return (1.0 - k.w_ret) * cov(p, s.text) + k.w_ret * s.ret - pen
 
 
-def best_sentence(p: Parsed, sents: list[Sent], w_ret: float = 0.2) -> tuple[Sent, float] | None:
+def best_sentence(p: Parsed, sents: list[Sent], k: "YesNoParams | None" = None) -> tuple[Sent, float] | None:
     """The sentence that covers the question best (ties go to better retrieval)."""
-    scored = [(sentence_score(p, s, w_ret), s) for s in sents]
+    scored = [(sentence_score(p, s, k), s) for s in sents]
     if not scored:
         return None
     score, s = max(scored, key=lambda x: x[0])
@@ -142,7 +146,7 @@ def answer_yesno(p: Parsed, sents: list[Sent], params: YesNoParams | None = None
     """是/否 from the best sentence: 否 when a negation governs the asked thing. The caller abstains
     when the returned score is under ``params.floor``."""
     k = params or YesNoParams()
-    bs = best_sentence(p, sents, k.w_ret)
+    bs = best_sentence(p, sents, k)
     if bs is None:
         return None
     s, score = bs
@@ -158,7 +162,7 @@ def answer_yesno(p: Parsed, sents: list[Sent], params: YesNoParams | None = None
     # 收费 sentences state zeros as numbers in most government reports) answers 否 unless some
     # alternative has a positive count
     zero: Found | None = None
-    for c in sorted(sents, key=lambda x: -sentence_score(p, x, k.w_ret)):
+    for c in sorted(sents, key=lambda x: -sentence_score(p, x, k)):
         if cov(p, c.text) < k.min_cov:
             continue
         for n in find_numbers(c.text):
@@ -169,9 +173,9 @@ def answer_yesno(p: Parsed, sents: list[Sent], params: YesNoParams | None = None
                 any(t in clause for t in alternatives)
                 or (any(t in clause for t in specific) and share >= k.share))
             if bound and n.value:
-                return Found("是", "是", c, (c.start, c.end), max(score, sentence_score(p, c, k.w_ret)))
+                return Found("是", "是", c, (c.start, c.end), max(score, sentence_score(p, c, k)))
             if bound and zero is None and n.value == 0:
-                zero = Found("否", "否", c, (c.start, c.end), max(score, sentence_score(p, c, k.w_ret)))
+                zero = Found("否", "否", c, (c.start, c.end), max(score, sentence_score(p, c, k)))
     if zero is not None:
         return zero
     f = fold(s.text)

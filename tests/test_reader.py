@@ -504,3 +504,17 @@ def test_training_corpus_gold_is_spans_of_its_reports():
         if g["type"] in ("phone", "email", "text"):
             assert g["answer"] in docs[g["doc"]], g["id"]
     assert "train" in [name for name, _, _ in F.datasets()]
+
+
+def test_yesno_sentence_penalties_come_from_the_fitted_params():
+    from qa.extract import YesNoParams, sentence_score
+    from qa.parse import InstitutionMatcher, parse
+
+    p = parse("是否公开了主动公开情况？", InstitutionMatcher([]))
+    heading = Sent("d", 0, 8, "二、主动公开情况")
+    outline = Sent("d", 0, 40, "全文包括概述、主动公开情况、依申请公开情况、对信息公开的评议情况、举报情况。")
+    base = YesNoParams(heading_pen=0.0, outline_pen=0.0)
+    assert sentence_score(p, heading, base) - sentence_score(p, heading, YesNoParams(heading_pen=0.7, outline_pen=0.0)) \
+        == pytest.approx(0.7)
+    assert sentence_score(p, outline, base) - sentence_score(p, outline, YesNoParams(heading_pen=0.0, outline_pen=0.3)) \
+        == pytest.approx(0.3)
