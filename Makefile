@@ -58,7 +58,7 @@ GATE_WILD ?= 0.98
 GATE_GOV ?= 0.98
 eval-ci: setup
 	rm -rf .reportqa/eval-ci
-	$(VENV)/bin/reportqa eval --qa eval/corpus/demo_qa.jsonl --corpus eval/corpus/demo --index .reportqa/eval-ci --out eval-out/ci --min-accuracy 0.98
+	$(VENV)/bin/reportqa eval --qa eval/corpus/demo_qa.jsonl --corpus eval/corpus/demo --index .reportqa/eval-ci --out eval-out/ci --min-accuracy 0.95
 	$(VENV)/bin/reportqa eval --qa ../shared/eval/seeds_dev.jsonl --corpus ../shared/seeds --index .reportqa/eval-ci-seeds --out eval-out/ci-seeds --no-baseline --min-accuracy $(GATE_SEEDS)
 	$(VENV)/bin/reportqa eval --qa ../shared/wild_dev/qa.jsonl ../shared/wild_more/qa.jsonl --corpus ../shared/wild_dev/docs ../shared/wild_more/docs --index .reportqa/eval-ci-wild --out eval-out/ci-wild --no-baseline --min-accuracy $(GATE_WILD)
 	$(VENV)/bin/reportqa eval --qa ../shared/gov/qa.jsonl --corpus ../shared/gov/docs --index .reportqa/eval-ci-gov --out eval-out/ci-gov --no-baseline --min-accuracy $(GATE_GOV)
