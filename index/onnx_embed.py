@@ -138,12 +138,7 @@ def export(model_path: Path, out: Path) -> Path:
                 "pad_token": transformer.tokenizer.pad_token, "pad_id": transformer.tokenizer.pad_token_id,
                 "onnxruntime": ort.__version__, "export_version": EXPORT_VERSION}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the cache is shared by the venv's users
-        try:
-            os.replace(tmp, out)  # atomic; fails when another exporter's folder is already there
-        except OSError:
-            if not (out / "meta.json").exists():
-                raise
+        publish(tmp, out, "meta.json")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
@@ -159,16 +154,35 @@ def ensure_exported(model: str = BUNDLED, cache_dir: Path | None = None,
     """
     path = resolve_model_path(model)
     dirs = [cache_dir or default_cache_dir()] + ([fallback_dir] if fallback_dir else [])
+    return cached_build(dirs, lambda d: export_dir(path, d), "meta.json", lambda out: export(path, out))
+
+
+def cached_build(dirs: list[Path], folder, marker: str, build) -> Path:
+    """``folder(d)`` of the first of ``dirs`` whose folder holds ``marker`` (a finished build);
+    else ``build(folder(dirs[0]))``, or into ``dirs[1]`` when the first cannot be written.
+
+    The model caches (this ONNX export, index.static_embed's distillation) are found and made so."""
     for d in dirs:
-        out = export_dir(path, d)
-        if (out / "meta.json").exists():
+        out = folder(d)
+        if (out / marker).exists():
             return out
     try:
-        return export(path, export_dir(path, dirs[0]))
+        return build(folder(dirs[0]))
     except PermissionError:
         if len(dirs) == 1:
             raise
-        return export(path, export_dir(path, dirs[1]))
+        return build(folder(dirs[1]))
+
+
+def publish(tmp: Path, out: Path, marker: str) -> None:
+    """Rename the finished build folder ``tmp`` to ``out`` (atomic); when another process's finished
+    folder (holding ``marker``) got there first, that one stands and ``tmp`` is left to the caller."""
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the cache is shared by the venv's users
+    try:
+        os.replace(tmp, out)  # atomic; fails when another process's folder is already there
+    except OSError:
+        if not (out / marker).exists():
+            raise
 
 
 class OnnxEmbedder:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .embed import BUNDLED, resolve_model_path
 from .extras import require
-from .onnx_embed import fingerprint
+from .onnx_embed import cached_build, fingerprint, publish
 
 # Bump when the distilled files change shape or meaning: old caches are then distilled again.
 DISTILL_VERSION = 1
@@ -63,12 +63,7 @@ def distill(model_path: Path, out: Path) -> Path:
         static.save_pretrained(str(tmp))
         for p in tmp.iterdir():  # safetensors writes its file private; the cache is shared by the venv's users
             os.chmod(p, 0o644)
-        os.chmod(tmp, 0o755)
-        try:
-            os.replace(tmp, out)  # atomic; fails when another process's folder is already there
-        except OSError:
-            if not (out / "config.json").exists():
-                raise
+        publish(tmp, out, "config.json")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
@@ -79,16 +74,7 @@ def ensure_distilled(model: str = BUNDLED, cache_dir: Path | None = None, fallba
     ``cache_dir``, default beside the venv, else ``fallback_dir`` when the first is read-only)."""
     path = resolve_model_path(model)
     dirs = [cache_dir or default_cache_dir()] + ([fallback_dir] if fallback_dir else [])
-    for d in dirs:
-        out = distill_dir(path, d)
-        if (out / "config.json").exists():
-            return out
-    try:
-        return distill(path, distill_dir(path, dirs[0]))
-    except PermissionError:
-        if len(dirs) == 1:
-            raise
-        return distill(path, distill_dir(path, dirs[1]))
+    return cached_build(dirs, lambda d: distill_dir(path, d), "config.json", lambda out: distill(path, out))
 
 
 class StaticEmbedder:
