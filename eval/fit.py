@@ -80,16 +80,24 @@ class QRows:
     y: np.ndarray
 
 
-def question_rows(engine, gold: list[dict]) -> list[QRows]:
-    """Candidate features and labels for every gold question the reader answers (not list/yes-no)."""
-    out = []
+def scoped(engine, gold: list[dict]):
+    """(gold row, question, parsed, docs in scope) of every gold question the engine scopes to
+    reports without refusing it (the rows the reader and the yes/no thresholds are fitted on)."""
     for g in gold:
         try:
             q = engine.validate(g["question"])
             p, docs, _, refusal = engine.scope(q, q, None)
         except ReportQAError:
             continue
-        if refusal is not None or p.intent not in READER_INTENTS:
+        if refusal is None:
+            yield g, q, p, docs
+
+
+def question_rows(engine, gold: list[dict]) -> list[QRows]:
+    """Candidate features and labels for every gold question the reader answers (not list/yes-no)."""
+    out = []
+    for g, q, p, docs in scoped(engine, gold):
+        if p.intent not in READER_INTENTS:
             continue
         p, _, _, cands, X = engine.read(q, p, docs)
         y = np.zeros(len(cands), dtype=np.int8)
@@ -115,17 +123,12 @@ class YNRow:
 
 def yesno_rows(engine, gold: list[dict]) -> list[YNRow]:
     """The yes/no questions of ``gold`` (by parsed intent) with their parsed form and sentences."""
-    out = []
-    for g in gold:
-        try:
-            q = engine.validate(g["question"])
-            p, docs, _, refusal = engine.scope(q, q, None)
-        except ReportQAError:
-            continue
-        if refusal is not None or p.intent != "yesno":
-            continue
-        from qa.tables import answer_table
+    from qa.tables import answer_table
 
+    out = []
+    for g, q, p, docs in scoped(engine, gold):
+        if p.intent != "yesno":
+            continue
         if answer_table(engine, q, p, docs) is not None:
             continue  # a table row answers it (gov 表二/表三 yes/no), not the yes/no answerer
         p, _, sents, _, _ = engine.read(q, p, docs)
