@@ -14,7 +14,9 @@ import re
 YEAR = r"(?:19|20)\d{2}"
 ACADEMIC_YEAR = re.compile(rf"({YEAR})\s*[-—–~至到－]\s*({YEAR})\s*(?:学年度|学年|年度)")
 CALENDAR_YEAR = re.compile(rf"({YEAR})\s*(?:年度|年)(?!\s*\d{{1,2}}\s*月)")
-DAY = re.compile(rf"({YEAR})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*[日号]?")
+# A year and month as a dated day writes them (2022-10-, 2022/10/, 2022年10月), the day's number next.
+_YEAR_MONTH = rf"({YEAR})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*"
+DAY = re.compile(rf"{_YEAR_MONTH}(\d{{1,2}})\s*[日号]?")
 # 年 is sometimes lost in web extraction (20126月 is 2012年6月).
 MONTH = re.compile(rf"({YEAR})\s*年?\s*(1[0-2]|0?[1-9])\s*月(?:\s*(?:[-—–~至到－]\s*\d{{1,2}}\s*月))?(?:底|初|中旬|上旬|下旬)?")
 _DATE = r"(20\d{2})\s*年?\s*(\d{1,2})?\s*月?\s*(\d{1,2})?\s*日?"
@@ -39,10 +41,10 @@ TITLE_YEAR = re.compile(rf"({YEAR})\s*年度?(?:高校|学校|本校|我校|我�
 YEAR_MARK = re.compile(rf"({YEAR})\s*年")
 # The page's publication date after a label (发布时间:2022-10-30, 发布时间:[2017-12-01], 成文日期：…).
 PUBLISHED_AT = re.compile(r"(发布时间|发布日期|发表时间|发稿时间|印发日期|成文日期|时间|日期)\s*[:：]\s*[\[【(（]?\s*"
-                          rf"({YEAR})\s*[-/年.]\s*(\d{{1,2}})\s*[-/月.]\s*(\d{{1,2}})")
+                          rf"{_YEAR_MONTH}(\d{{1,2}})")
 # A date alone on a line, bare or bracketed ([2022-10-31], (2020年10月30日)), perhaps followed by the
 # page's hit counter or source: the date a report is signed or posted, under its title or signature.
-DATE_LINE = re.compile(rf"^\s*[\[【(（]?\s*({YEAR})\s*[-/年.]\s*(\d{{1,2}})\s*[-/月.]\s*(\d{{1,2}})\s*日?\s*[\]】)）]?"
+DATE_LINE = re.compile(rf"^\s*[\[【(（]?\s*{_YEAR_MONTH}(\d{{1,2}})\s*日?\s*[\]】)）]?"
                        r"\s*(?:(?:点击|浏览|阅读|访问|作者|来源|字号|编辑)\S*.*)?$")
 # Years as questions write them: an academic year with or without its word (2022-2023, 2022-2023学年),
 # the short form (22-23学年), a year in Chinese digits (二〇二三年), and a year with its word that is
@@ -61,7 +63,7 @@ STORED_YEAR = re.compile(rf"^{YEAR}(?:-{YEAR})?$")
 # A day written in full in a question (2024年9月1日) and a day or month in an answer (2023-10-31,
 # 2023年10月): the statistics period and publication date conditions of list questions.
 QUESTION_DAY = rf"({YEAR})\s*年?\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日?"
-ANSWER_DAY = re.compile(rf"({YEAR})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})?")
+ANSWER_DAY = re.compile(rf"{_YEAR_MONTH}(\d{{1,2}})?")
 
 # ------------------------------------------------------------------ units and numbers
 # Counting units of the genre (申请2项, 信息321条, 培训2场, 七个部分, 1.2万人次), and money (元, 万元:

@@ -68,7 +68,7 @@ WECHAT = re.compile(r"(?<![A-Za-z0-9_])(gh_[0-9a-f]{6,16}|[A-Za-z][A-Za-z0-9_-]{
 ADDRESS = re.compile(r"[\u4e00-\u9fff]{2,30}?(?:路|街|道|大街|大道)\s*\d+\s*号?(?:[\u4e00-\u9fff0-9]{0,12}(?:楼|室|办公室))?")
 TITLE = re.compile(r"《[^《》]{2,50}》")
 QUOTED = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
-DOCNO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*\d+\s*号")
+DOCNO = re.compile(rf"[\u4e00-\u9fff]{{1,10}}[〔\[［(（]\s*{lexicon.YEAR}\s*[〕\]］)）]\s*\d+\s*号")
 ORG = re.compile(rf"[\u4e00-\u9fff()（）]{{2,24}}?(?:{'|'.join(lexicon.OFFICE_SUFFIXES)})"
                  r"(?:[(（][\u4e00-\u9fff]{1,10}[)）])?")
 ORDINAL = re.compile(r"第\s*([一二三四五六七八九十百]{1,4}|\d{1,3})\s*(次|届|个|项|批|期|号)")
@@ -106,7 +106,7 @@ def _date_value(kind: str, span: str) -> str:
     (20126月 -> 2012年6月)."""
     t = re.sub(r"\s+", "", span)
     if kind == "month":
-        m = re.match(r"((?:19|20)\d{2})年?(\d{1,2})月(.*)$", t)
+        m = re.match(rf"({lexicon.YEAR})年?(\d{{1,2}})月(.*)$", t)
         if m:
             return f"{m.group(1)}年{int(m.group(2))}月{m.group(3)}"
     return t

@@ -162,7 +162,7 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     q_applications = "申请" in q
     role = next((r for r in lexicon.ROLES if r in q), None)
     role_pat = lexicon.role_holder(role) if role else None
-    q_years = set(re.findall(r"(?:19|20)\d{2}", q))
+    q_years = set(re.findall(lexicon.YEAR, q))
     q_periods = [m.group() for m in lexicon.ACADEMIC_YEAR.finditer(q)]
     text_q = p.intent == "text"
     q_rate = any(c in q for c in lexicon.RATE_CUES)
@@ -224,8 +224,8 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
             x[17] = any(v in clause for v in lexicon.EVENT_VERBS if v not in q_events)
         x[18] = any(cue in ft[max(0, c.start - 20):c.start] for cue in lexicon.PERIOD_CUES)
         x[19] = x[18] * q_stat
-        years = set(re.findall(r"(?:19|20)\d{2}", c.display))
-        own = set(re.findall(r"(?:19|20)\d{2}", (doc_years or {}).get(s.doc, "")))
+        years = set(re.findall(lexicon.YEAR, c.display))
+        own = set(re.findall(lexicon.YEAR, (doc_years or {}).get(s.doc, "")))
         x[20] = bool(years) and bool(years & (q_years | own))
         before = ft[cs:c.start]
         x[21] = any(cue in before for cue in lexicon.SUB_CUES) or ("(" in before and ")" not in before)
