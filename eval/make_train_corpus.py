@@ -73,20 +73,9 @@ def s_intro(r: Report, dom: str, area: str) -> None:
                        "依据《中华人民共和国政府信息公开条例》《高等学校信息公开办法》等有关规定",
                        "按照教育部办公厅关于做好高等学校信息公开年度报告工作的通知要求",
                        "为贯彻落实《高等学校信息公开办法》，进一步推进校务公开"])
-    v = rng.randrange(4)
-    if v == 0:
-        comp = f"本报告由{inst}{office}编制"
-        ev = f"本报告由{inst}{office}编制"
-    elif v == 1:
-        comp = f"{inst}{office}在各单位报送材料的基础上编制了本年度报告"
-        ev = f"{inst}{office}在各单位报送材料的基础上编制了本年度报告"
-    elif v == 2:
-        comp = f"学校{office}汇总各职能部门提供的数据，编制了本报告"
-        ev = f"学校{office}汇总各职能部门提供的数据，编制了本报告"
-    else:
-        comp = f"本年度报告由学校{office}负责编制"
-        ev = f"本年度报告由学校{office}负责编制"
-    r.ask(f"{inst}{r.when}信息公开工作年度报告由哪个部门编制？", office, "text", ev)
+    comp = [f"本报告由{inst}{office}编制", f"{inst}{office}在各单位报送材料的基础上编制了本年度报告",
+            f"学校{office}汇总各职能部门提供的数据，编制了本报告", f"本年度报告由学校{office}负责编制"][rng.randrange(4)]
+    r.ask(f"{inst}{r.when}信息公开工作年度报告由哪个部门编制？", office, "text", comp)  # the sentence is its evidence
     period = f"{y0}年9月1日至{y1}年8月31日"
     v = rng.randrange(4)
     if v == 0:

@@ -307,18 +307,7 @@ def test_pdfplumber_reads_a_ruled_grid():
 
 def _grid_pdf() -> bytes:
     """A one-page PDF with a 表三-like table row whose text pypdf reads."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    c.setFont("STSong-Light", 10)
-    c.drawString(50, 760, "三、收到和处理政府信息公开申请情况")
-    c.drawString(50, 740, "一、本年新收政府信息公开申请数量 5 0 0 0 0 0 5")
-    c.save()
-    return buf.getvalue()
+    return make_pdf(["三、收到和处理政府信息公开申请情况", "一、本年新收政府信息公开申请数量 5 0 0 0 0 0 5"])
 
 
 def test_unreadable_grids_raise_with_what_was_read(monkeypatch):
