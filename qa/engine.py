@@ -436,14 +436,14 @@ class Engine:
             m = self.match(q)
             plan = pl.plan(q, kind, m.institutions + m.aliases)
             sub, pred, scope = plan.sub_question, plan.predicate, plan.scope
-            vtype, alts = plan.value_type, self._alternatives(plan)
+            vtype = plan.value_type
         else:
-            sub, pred, vtype, alts = q, None, p.intent, ()
+            sub, pred, vtype = q, None, p.intent
             scope = pl.Scope("all", "", p.years)
         allowed = self.scoped_docs(p, scope, filters)
         docs = self.cross.docs_in_scope(scope, allowed)
         parsed = replace(self.parse(sub), intent=vtype) if vtype in pl.VALUE_TYPES else self.parse(sub)
-        rows = self.cross.rows(sub, parsed, pred, docs, alts)
+        rows = self.cross.rows(sub, parsed, pred, docs)
         if pred is None:  # no condition: every report that answers is a row with a value
             rows = [r if r.status == "silent" else replace(r, status="match") for r in rows]
         return sub, rows
@@ -466,7 +466,7 @@ class Engine:
         if not docs:
             return _abstain(q, "索引中没有这个范围内的报告，无法回答。", intent)
         parsed = replace(self.parse(plan.sub_question), intent=plan.value_type)
-        rows = self.cross.rows(plan.sub_question, parsed, plan.predicate, docs, self._alternatives(plan))
+        rows = self.cross.rows(plan.sub_question, parsed, plan.predicate, docs)
         seen: dict[str, int] = {}
         for r in rows:
             seen[r.institution] = seen.get(r.institution, 0) + 1
@@ -513,10 +513,6 @@ class Engine:
         return Answer(q, "\n".join(lines) + (f"\n{note}" if note else ""),
                       [r.institution for r in shown], False, conf, [r.citation for r in shown if r.citation],
                       "compare")
-
-    def _alternatives(self, plan: pl.Plan) -> tuple:
-        """(sub-question, parsed) for each of the plan's alternative sub-questions."""
-        return tuple((alt, replace(self.parse(alt), intent=plan.value_type)) for alt in plan.alternatives)
 
     def _multi_year(self, q: str, allowed: set[str] | None, intent: str) -> Answer:
         """Institutions with reports for two or more years (document metadata, not report text)."""

@@ -32,7 +32,7 @@ import hashlib
 import json
 import re
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from index import lexicon
 from index.metadata import normalize_period
@@ -91,7 +91,7 @@ CMP = re.compile(rf"(超过|多于|大于|高于|不少于|至少|不低于|少�
                  r"(个部分|部分|项|条|件|次|个|份|人次|人|场|类)?")
 CMP_KIND = {"超过": ">", "多于": ">", "大于": ">", "高于": ">", "不少于": ">=", "至少": ">=", "不低于": ">=",
             "少于": "<", "低于": "<", "不足": "<", "不到": "<", "不超过": "<=", "小于": "<", "等于": "=="}
-EXACT = re.compile(rf"{_NUM}\s*(个部分|部分|项内容|个方面|项|条|件|次|份|场)")
+EXACT = re.compile(rf"{_NUM}\s*(个部分|部分|个方面|项|条|件|次|份|场)")
 AREA = re.compile(r"(?:使用|用|是|为)?\s*(0\d{2,3})\s*(?:的)?(?:区号|开头)|区号(?:是|为)?\s*(0\d{2,3})")
 DOMAIN = re.compile(r"@?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org)(?:\.cn)?)", re.I)
 _DATE = lexicon.QUESTION_DAY
@@ -139,8 +139,6 @@ class Plan:
     predicate: Predicate | None = None
     order: str = ""  # max or min
     scope: Scope = field(default_factory=Scope)
-    # sub-questions asked, in order, of a report where the first one finds nothing (see STRUCTURE)
-    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,10 +155,8 @@ class Row:
 
 
 VALUE_TYPES = ("count", "phone", "email", "date", "yesno")
-# A report states its own structure as parts or as items of content (全文包括…等八个部分 /
-# 报告内容包括…等8项内容): the second is asked where the first finds nothing, and its answer
-# counts only when it cites the outline sentence itself (``CrossReport.rows``).
-STRUCTURE = ("本报告包括几个部分？", "本报告包括几项内容？")
+# The report's own structure (全文包括…等八个部分): one canonical sub-question.
+STRUCTURE = "本报告包括几个部分？"
 
 
 # ------------------------------------------------------------------------------ planning
@@ -392,13 +388,10 @@ def plan(question: str, kind: str, names: tuple[str, ...] = ()) -> Plan:
     if e and to_number(e.group(1)) is not None:
         n = to_number(e.group(1))
         unit = e.group(2)
-        if unit == "项内容":
-            unit = "部分"
         if unit in ("部分", "个部分") or re.search(r"组成|构成", body):
             # the report's own structure (全文包括…等八个部分): one canonical question, since
             # reports say 包括/分为/由…组成/共计 interchangeably
-            return replace(_plan(STRUCTURE[0], "count", Predicate("eq", "==", float(n), text=e.group())),
-                           alternatives=STRUCTURE[1:])
+            return _plan(STRUCTURE, "count", Predicate("eq", "==", float(n), text=e.group()))
         sub = body[:e.start()] + "几" + unit + body[e.end():]
         return _plan(sub + "？", "count", Predicate("eq", "==", float(n), text=e.group()))
     nm = NEG.search(body)
@@ -454,7 +447,7 @@ def evaluate(pred: Predicate | None, answer: Answer, asked: str = "") -> str:
     if answer.abstained or answer.value in (None, ""):
         return "silent"
     quote = "".join(c.quote for c in answer.citations)
-    if is_outline(quote) and not re.search(r"部分|组成", asked) and asked not in STRUCTURE:
+    if is_outline(quote) and not re.search(r"部分|组成", asked):
         # the sentence listing the report's parts (…受到举报的情况…共六个部分) states no fact
         return "silent"
     if pred is None:
@@ -571,23 +564,13 @@ class CrossReport:
                 self._cache[key] = hit
         return hit
 
-    def rows(self, sub: str, parsed, pred: Predicate | None, docs: list[str],
-             alternatives: tuple = ()) -> list[Row]:
-        """Every report's row: its value, citation and whether it meets ``pred``.
-
-        ``alternatives`` are (sub-question, parsed) pairs asked of a report where ``sub`` finds
-        nothing; such an answer is taken only when it cites the report's outline sentence."""
+    def rows(self, sub: str, parsed, pred: Predicate | None, docs: list[str]) -> list[Row]:
+        """Every report's row: its value, citation and whether it meets ``pred``."""
         eng = self.engine
         out = []
         for d in docs:
             a = self.sub_answer(sub, parsed, d)
             status = evaluate(pred, a, sub)
-            for alt, alt_parsed in alternatives if status == "silent" else ():
-                b = self.sub_answer(alt, alt_parsed, d)
-                st = evaluate(pred, b, alt)
-                if st != "silent" and is_outline("".join(c.quote for c in b.citations)):
-                    a, status = b, st
-                    break
             doc = eng.docs[d]
             cite = a.citations[0] if a.citations and status != "silent" else None
             value = a.value if status != "silent" else None
