@@ -466,7 +466,8 @@ class Engine:
         if not docs:
             return _abstain(q, "索引中没有这个范围内的报告，无法回答。", intent)
         parsed = replace(self.parse(plan.sub_question), intent=plan.value_type)
-        rows = self.cross.rows(plan.sub_question, parsed, plan.predicate, docs)
+        alts = tuple((a, replace(self.parse(a), intent=plan.value_type)) for a in plan.alternatives)
+        rows = self.cross.rows(plan.sub_question, parsed, plan.predicate, docs, alts)
         seen: dict[str, int] = {}
         for r in rows:
             seen[r.institution] = seen.get(r.institution, 0) + 1

@@ -32,7 +32,7 @@ import hashlib
 import json
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index import lexicon
 from index.metadata import normalize_period
@@ -98,6 +98,11 @@ _DATE = lexicon.QUESTION_DAY
 DATE = re.compile(_DATE)
 QPERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*[,，]?\s*(?:至|到|—|-|~)\s*(?:{_DATE}|(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日?)\s*(?:止)?")
 PAREN = re.compile(r"[(（][^()（）]{0,40}[)）]")
+# A question may restate the asked figure in brackets in a second unit (由八个部分（8项内容）组成, 50项（条）,
+# 收到0件（0项）): the bracket is the asker's own second wording, so the figure is asked in that unit too
+# where the first finds nothing. The bracket holds a number and a short unit, or one counting unit alone.
+PAREN_UNIT = re.compile(rf"[(（]\s*(?:或|即|也就是)?\s*(?:{_NUM}\s*(?P<unit>[\u4e00-\u9fff]{{1,3}}?)|"
+                        r"(?P<bare>个部分|部分|个方面|项|条|件|次|份|场))\s*[)）]")
 # 发布于2023年10月 / 落款日期是2023年10月31日: the report's own date, compared to the day or month
 PUBLISHED = re.compile(rf"(?:发布|印发|公布|落款|成文|发表)[^0-9]{{0,6}}?(?P<y>{lexicon.YEAR})\s*年\s*(?P<m>\d{{1,2}})\s*月"
                        r"(?:\s*(?P<d>\d{1,2})\s*日)?")
@@ -139,6 +144,9 @@ class Plan:
     predicate: Predicate | None = None
     order: str = ""  # max or min
     scope: Scope = field(default_factory=Scope)
+    # the sub-question asked again in the question's bracketed second unit (PAREN_UNIT), in order,
+    # of a report where ``sub_question`` finds nothing
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,22 @@ class Row:
 VALUE_TYPES = ("count", "phone", "email", "date", "yesno")
 # The report's own structure (全文包括…等八个部分): one canonical sub-question.
 STRUCTURE = "本报告包括几个部分？"
+
+
+def structure_question(unit: str = "个部分") -> str:
+    """The canonical question of the report's own structure, counted in ``unit``."""
+    return f"本报告包括几{unit}？"
+
+
+def bracket_units(question: str, n: float) -> list[str]:
+    """Units the question restates its figure ``n`` in, inside brackets (（8项内容） -> ["项内容"])."""
+    out = []
+    for m in PAREN_UNIT.finditer(fold(question)):
+        if m.group("bare"):
+            out.append(m.group("bare"))
+        elif to_number(m.group(1)) == n and m.group("unit"):
+            out.append(m.group("unit"))
+    return out
 
 
 # ------------------------------------------------------------------------------ planning
@@ -388,12 +412,16 @@ def plan(question: str, kind: str, names: tuple[str, ...] = ()) -> Plan:
     if e and to_number(e.group(1)) is not None:
         n = to_number(e.group(1))
         unit = e.group(2)
+        pred = Predicate("eq", "==", float(n), text=e.group())
+        others = [u for u in bracket_units(question, float(n)) if u != unit]
         if unit in ("部分", "个部分") or re.search(r"组成|构成", body):
             # the report's own structure (全文包括…等八个部分): one canonical question, since
             # reports say 包括/分为/由…组成/共计 interchangeably
-            return _plan(STRUCTURE, "count", Predicate("eq", "==", float(n), text=e.group()))
+            return replace(_plan(STRUCTURE, "count", pred),
+                           alternatives=tuple(structure_question(u) for u in others))
         sub = body[:e.start()] + "几" + unit + body[e.end():]
-        return _plan(sub + "？", "count", Predicate("eq", "==", float(n), text=e.group()))
+        return replace(_plan(sub + "？", "count", pred),
+                       alternatives=tuple(body[:e.start()] + "几" + u + body[e.end():] + "？" for u in others))
     nm = NEG.search(body)
     if nm and COUNTED.search(body[nm.end():]) and VERB.match(_uncaused(body[nm.end():])):
         rest = _clean(body[:nm.start()] + body[nm.end():])
@@ -447,7 +475,7 @@ def evaluate(pred: Predicate | None, answer: Answer, asked: str = "") -> str:
     if answer.abstained or answer.value in (None, ""):
         return "silent"
     quote = "".join(c.quote for c in answer.citations)
-    if is_outline(quote) and not re.search(r"部分|组成", asked):
+    if is_outline(quote) and not re.search(r"部分|组成", asked) and not asked.startswith(structure_question("")[:-1]):
         # the sentence listing the report's parts (…受到举报的情况…共六个部分) states no fact
         return "silent"
     if pred is None:
@@ -564,13 +592,23 @@ class CrossReport:
                 self._cache[key] = hit
         return hit
 
-    def rows(self, sub: str, parsed, pred: Predicate | None, docs: list[str]) -> list[Row]:
-        """Every report's row: its value, citation and whether it meets ``pred``."""
+    def rows(self, sub: str, parsed, pred: Predicate | None, docs: list[str],
+             alternatives: tuple = ()) -> list[Row]:
+        """Every report's row: its value, citation and whether it meets ``pred``.
+
+        ``alternatives`` are (sub-question, parsed) pairs (``Plan.alternatives``) asked of a report
+        where ``sub`` finds nothing; a structure question's answer must cite the outline sentence."""
         eng = self.engine
         out = []
         for d in docs:
             a = self.sub_answer(sub, parsed, d)
             status = evaluate(pred, a, sub)
+            for alt, alt_parsed in alternatives if status == "silent" else ():
+                b = self.sub_answer(alt, alt_parsed, d)
+                st = evaluate(pred, b, alt)
+                if st != "silent" and (sub != STRUCTURE or is_outline("".join(c.quote for c in b.citations))):
+                    a, status = b, st
+                    break
             doc = eng.docs[d]
             cite = a.citations[0] if a.citations and status != "silent" else None
             value = a.value if status != "silent" else None

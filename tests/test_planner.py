@@ -313,6 +313,37 @@ def test_parts_are_asked_as_parts_only(hash_service, tmp_path):
     assert one == {"甲山大学": "8", "乙水学院": None, "丙林学院": "7", "丁原学院": None}
 
 
+def test_a_bracketed_second_unit_is_asked_too(hash_service, tmp_path):
+    """由八个部分（8项内容）组成: the asker's bracket names a second unit, asked of the reports where
+    the first finds nothing; 修订信息公开目录8项 (not the outline) is still no answer."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, inst, outline in [("a.txt", "甲山大学", "等八个部分"), ("b.txt", "乙水学院", "等8项内容"),
+                                ("c.txt", "丙林学院", "等七个部分"), ("d.txt", "丁原学院", "")]:
+        (corpus / name).write_text(_structured(inst, outline), encoding="utf-8")
+    hash_service.ingest([corpus])
+    q = "哪些学校的信息公开年度报告由八个部分（8项内容）组成？"
+    plan = pl.plan(q, "list")
+    assert (plan.sub_question, plan.alternatives) == ("本报告包括几个部分？", ("本报告包括几项内容？",))
+    a = hash_service.ask(q)
+    assert sorted(a.value) == ["乙水学院", "甲山大学"]
+    assert all("包括概述" in c.quote for c in a.citations)
+    assert "丁原学院" in a.answer.split("未说明")[1]
+
+
+@pytest.mark.parametrize("question, sub, alternatives", [
+    ("哪些学校的信息公开年度报告由八个部分（8项内容）组成？", "本报告包括几个部分？", ("本报告包括几项内容？",)),
+    ("哪些学校提到了50项（条）公开事项？", "提到了几项公开事项？", ("提到了几条公开事项？",)),
+    ("哪些学校的信息公开年度报告由八个部分组成？", "本报告包括几个部分？", ()),
+    # a bracket with another figure is an aside, not a second unit of the asked one
+    ("哪些学校提到了50项（其中10类）公开事项？", "提到了几项公开事项？", ()),
+    ("哪些学校收到了3件（或3项）申请？", "收到了几件申请？", ("收到了几项申请？",)),
+])
+def test_bracket_units_table(question, sub, alternatives):
+    plan = pl.plan(question, "list")
+    assert (plan.sub_question, plan.alternatives) == (sub, alternatives)
+
+
 def test_cv_cache_is_keyed_by_the_scorer(demo_service):
     """Per-report answers read under one fold's weights are not reused under another's."""
     import dataclasses
