@@ -13,7 +13,7 @@ from qa.batch import ask_batch
 from qa.service import Service
 from index.settings import Settings
 
-from .scoring import evidence_rank, summarize
+from .scoring import evidence_rank, score_answer, summarize
 
 
 def load_gold(files: list[str]) -> list[dict]:
@@ -173,7 +173,9 @@ def cross_validate(svc: Service, gold: list[dict], k: int, extra: tuple[list, li
 
 
 def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], docs: dict | None = None,
-                  detection: dict | None = None, cv: dict | None = None) -> None:
+                  detection: dict | None = None, cv: dict | None = None, cv_rows: list[dict] = ()) -> None:
+    """report.json, report.md (with every failure, in-sample and, given ``cv_rows``, cross-validated)
+    and the accuracy chart under ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     report = dict(ours)
     scoping = [(r, why) for r in rows if (why := scoping_failure(r["gold"], r["pred"], docs or {}))]
@@ -221,18 +223,25 @@ def write_reports(out: Path, ours: dict, base: dict | None, rows: list[dict], do
     lines += ["", "## Scoping failures (the wrong report, or none, for the institution or year asked)", ""]
     lines += [f"- **{r['gold']['id']}** {r['gold']['question']}  \n  {why}" for r, why in scoping] or ["None."]
     lines += ["", "![accuracy by type](accuracy_by_type.png)", "", "## Failures", ""]
-    from .scoring import score_answer
+    lines += _failure_lines(rows)
+    if cv_rows:
+        lines += ["", "## Failures under cross-validation", "",
+                  "Each question answered with the weights fitted without its fold's reports."]
+        lines += [""] + _failure_lines(cv_rows)
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _chart(out / "accuracy_by_type.png", ours, base)
 
+
+def _failure_lines(rows: list[dict]) -> list[str]:
+    """One markdown item per wrong answer: the question, the gold and the answer with its citations."""
     fails = [r for r in rows if not score_answer(r["gold"], r["pred"])]
-    if not fails:
-        lines.append("None.")
+    lines = [] if fails else ["None."]
     for r in fails:
         g, p = r["gold"], r["pred"]
         cites = "; ".join(f"{c['doc']}:{c['start']}-{c['end']} 「{c['quote'][:60]}」" for c in p.get("citations", [])[:2])
         lines.append(f"- **{g['id']}** ({g['type']}) {g['question']}  \n  expected `{g['answer']}`, got "
                      f"`{p.get('value')}`{' (abstained)' if p.get('abstained') else ''}; citations: {cites or 'none'}")
-    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _chart(out / "accuracy_by_type.png", ours, base)
+    return lines
 
 
 def _chart(path: Path, ours: dict, base: dict | None) -> None:
@@ -271,15 +280,17 @@ def run_eval(settings: Settings, qa_files: list[str], corpora: list[str], out: P
     rows = evaluate_ours(svc, gold)
     ours = summarize(rows)
     base = summarize(evaluate_baseline(svc, [Path(c) for c in corpora], gold)) if baseline else None
-    cvs = None
+    cvs, cv_rows = None, []
     if cv:
         extra = own_rows(svc, qa_files, Path(settings.index_dir) / "cv-own")
-        cvs = summarize(cross_validate(svc, gold, cv, extra))
+        cv_rows = cross_validate(svc, gold, cv, extra)
+        cvs = summarize(cv_rows)
         cvs["k"] = cv
         cvs["own_corpora"] = list(own_names(qa_files))
         cvs["own_questions"] = len(extra[0]) + len(extra[1])
     docs = {d.doc: d for d in svc.engine().docs.values()}
-    write_reports(out, ours, base, rows, docs, detection_rates(list(docs.values()), [Path(c) for c in corpora]), cvs)
+    write_reports(out, ours, base, rows, docs, detection_rates(list(docs.values()), [Path(c) for c in corpora]), cvs,
+                  cv_rows)
     print(f"answer accuracy {ours['answer_accuracy']:.3f}, citation accuracy {_fmt(ours['citation_accuracy'])}, "
           f"recall@5 {_fmt(ours['recall_at_5'])}, p50 {ours['latency_ms']['p50']:.1f} ms"
           + (f"; baseline accuracy {base['answer_accuracy']:.3f}" if base else "")

@@ -232,3 +232,21 @@ def test_summarize_empty():
     assert s["n"] == 0 and s["answer_accuracy"] == 0.0 and s["mrr"] is None
     assert s["abstention_precision"] == 1.0 and s["abstention_recall"] == 1.0
     assert s["latency_ms"] == {"p50": 0.0, "p95": 0.0}
+
+
+def test_report_lists_failures_in_sample_and_under_cv(tmp_path, monkeypatch):
+    """report.md names every wrong answer, and separately those wrong only under cross-validation."""
+    from eval import run
+
+    monkeypatch.setattr(run, "_chart", lambda *a, **k: None)  # the chart needs matplotlib, not tested here
+    right = {"gold": {**GOLD, "id": "q-1", "question": "收到几项申请？"}, "pred": pred("2", citations=[cite("d.txt", "申请2项")]),
+             "latency_ms": 5, "rank": 1}
+    wrong = {"gold": {**GOLD, "id": "q-1", "question": "收到几项申请？"}, "pred": pred("12", citations=[cite("d.txt", "申请12项")]),
+             "latency_ms": 5, "rank": 1}
+    rows, cv_rows = [right], [wrong]
+    cv = {**summarize(cv_rows), "k": 5, "own_corpora": [], "own_questions": 0}
+    run.write_reports(tmp_path, summarize(rows), None, rows, cv=cv, cv_rows=cv_rows)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    in_sample, under_cv = md.split("## Failures under cross-validation")
+    assert "None." in in_sample.split("## Failures")[1] and "q-1" not in in_sample
+    assert "**q-1** (count)" in under_cv and "got `12`" in under_cv
