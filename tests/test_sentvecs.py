@@ -203,3 +203,19 @@ def test_embed_documents_cuts_like_the_engine_and_keys_rows():
     assert sv.row("a.txt", s) == 2 and sv.row("a.txt", s + 3) == 2  # a sentence cut short by a chunk
     assert sv.row("zzz.txt", 0) == -1
     assert sv.similarity(sv.vectors[2], [("a.txt", s), ("zzz.txt", 0)]) == [pytest.approx(1.0), 0.0]
+
+
+def test_milvus_backend_keeps_sentence_rows_aligned(tmp_path):
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    src = _write(tmp_path / "src", a=A, b=B)
+    ix = tmp_path / "ix"
+    svc = Service(Settings(index_dir=ix, model="hash", backend="milvus"), HashEmbedder())
+    svc.ingest([src])
+    svc.ingest([_write(tmp_path / "more", c=C)], remove=["a.txt"])
+    index = repo.load(ix, model="hash", backend="milvus")
+    try:
+        _assert_aligned(index)
+        assert index.sentences.doc_names() == {"b.txt", "c.txt"}
+    finally:
+        index.close()
