@@ -78,7 +78,7 @@ class Manifest:
 
 
 class Index:
-    """One loaded, consistent index version: manifest, store, vectors and keywords."""
+    """One loaded, consistent index version: manifest, store, vectors, keywords and sentence vectors."""
 
     def __init__(self, root: Path, version: str, manifest: Manifest, store: ChunkStore,
                  vectors: VectorIndex, keyword: KeywordIndex, sentences: SentenceVectors | None = None):
