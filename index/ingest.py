@@ -30,6 +30,7 @@ from .metadata import detect
 from .readers import ReadLimits, page_names, read_file
 from .schema import Chunk, Document
 from .sections import parse_sections
+from . import sentvecs
 from .store import ChunkStore
 from . import tables
 from .tokenize import tokenize
@@ -499,13 +500,14 @@ class Ingester:
 
                 milvus.write_marker(vdir, target.uri, target.collection, target.store, target.seq, sorted(removed))
             store.commit()
+            sents = self._sentences(live, store, changed, drop, rebuild)
             if target is not None:
                 # counted from the change, not the store: a count(*) of 2x10^7 rows per batch adds up
                 base = (live.manifest.docs, live.manifest.chunks) if target.live_seq else (0, 0)
                 counts = (base[0] - gone + len(changed), base[1] - len(removed) + len(new_chunks))
-                self._build_milvus(vdir, target, coll, store, new_chunks, next_id, counts)
+                self._build_milvus(vdir, target, coll, store, new_chunks, next_id, counts, sents)
             else:
-                self._build_faiss(vdir, live, store, removed, new_chunks, rebuild)
+                self._build_faiss(vdir, live, store, removed, new_chunks, rebuild, sents)
         except BaseException:
             if repo.current_version(self.root) != vdir.name:  # never the version just made live
                 repo._remove_version(vdir)
@@ -517,8 +519,23 @@ class Ingester:
             # crash here is finished by the next writer (repo.finish_pending).
             milvus.finish_gc(vdir)
 
+    def _sentences(self, live, store: ChunkStore, changed: dict[str, Parsed], drop: list[str],
+                   rebuild: bool) -> "sentvecs.SentenceVectors":
+        """The new version's sentence vectors: the live version's rows less those of the changed
+        and dropped reports, plus the changed reports' sentences embedded now. A live version
+        written before sentence vectors has all its reports' sentences embedded here."""
+        base = None if live is None or rebuild else live.sentences
+        texts = {name: p.text for name, p in changed.items()}
+        if live is not None and not rebuild and base is None:
+            for d in store.documents():
+                texts.setdefault(d.doc, store.text(d.doc))
+        if base is not None:
+            base = base.without(set(changed) | set(drop))
+        added = sentvecs.embed_documents(texts, self.embedder.embed, self.embedder.dim, self._slice(), self.progress)
+        return sentvecs.merge(base, added, self.embedder.dim)
+
     def _build_faiss(self, vdir: Path, live, store: ChunkStore, removed: set[int],
-                     new_chunks: list[Chunk], rebuild: bool) -> None:
+                     new_chunks: list[Chunk], rebuild: bool, sents: "sentvecs.SentenceVectors") -> None:
         """The FAISS half of _build: old vectors kept, new chunks embedded, BM25 rebuilt, commit."""
         vectors = VectorIndex(self.embedder.dim)
         if live is not None and not rebuild:
@@ -537,7 +554,7 @@ class Ingester:
         manifest = repo.Manifest(model=self.opts.model, dim=self.embedder.dim, embedder=embedder_kind(self.embedder),
                                  chunk_size=self.opts.chunk_size, chunk_overlap=self.opts.chunk_overlap,
                                  docs=ndocs, chunks=nchunks, created=time.time())
-        repo.write_version(vdir, manifest, vectors, keyword)
+        repo.write_version(vdir, manifest, vectors, keyword, sents)
         repo.commit(self.root, vdir)
 
     def _milvus_target(self, vdir: Path, live, rebuild: bool):
@@ -561,7 +578,8 @@ class Ingester:
         return t, milvus.MilvusCollection.create(uri, t.collection, self.embedder.dim)
 
     def _build_milvus(self, vdir: Path, target: "_MilvusTarget", coll, store: ChunkStore,
-                      new_chunks: list[Chunk], next_id: int, counts: tuple[int, int]) -> None:
+                      new_chunks: list[Chunk], next_id: int, counts: tuple[int, int],
+                      sents: "sentvecs.SentenceVectors") -> None:
         """The Milvus half of _build: insert the new chunks' rows, then commit (the removed rows
         are deleted after the commit, by _build)."""
         from . import milvus
@@ -579,7 +597,7 @@ class Ingester:
                                  milvus_uri=milvus.stored_uri(self.root, target.uri),
                                  collection=target.collection, seq=target.seq, next_id=next_id,
                                  store=target.store)
-        repo.write_version(vdir, manifest, milvus.MilvusVectorIndex(coll), milvus.MilvusKeywordIndex(coll))
+        repo.write_version(vdir, manifest, milvus.MilvusVectorIndex(coll), milvus.MilvusKeywordIndex(coll), sents)
         repo.commit(self.root, vdir)
 
 

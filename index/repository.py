@@ -9,6 +9,8 @@ Layout::
         vectors.faiss         FAISS IndexIDMap2(IndexFlatIP) keyed by chunk id
         keyword/              BM25 (bm25s) over jieba tokens, plus its chunk ids
         store.sqlite          documents (with cleaned text), chunks, facts
+        sentences.npz         a vector per sentence of each report (index/sentvecs.py), for the
+                              reader's dense similarity; ``manifest.sentences`` rows
 
 With the Milvus backend (``manifest.backend == "milvus"``) a commit writes only what changed:
 vectors.faiss and keyword/ are replaced by one long-lived collection at ``manifest.milvus_uri``,
@@ -28,13 +30,14 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from .keyword import KeywordIndex
+from .sentvecs import FILE as SENTENCES_FILE, SentenceVectors
 from .store import ChunkStore
 from .vectors import VectorIndex
 
@@ -62,6 +65,9 @@ class Manifest:
     # What computed the vectors: "st" (sentence-transformers), "onnx-fp32", "onnx-int8" or "hash".
     # Manifests written before this field were all sentence-transformers (or hash, by model).
     embedder: str = "st"
+    # Rows of sentences.npz; -1: a version written before sentence vectors, which loads without
+    # them (the reader's dense features are then 0; `reportqa ingest --rebuild` adds them).
+    sentences: int = -1
 
     def to_json(self) -> str:
         data = dict(self.__dict__)
@@ -72,12 +78,13 @@ class Manifest:
 
 
 class Index:
-    """One loaded, consistent index version: manifest, store, vectors and keywords."""
+    """One loaded, consistent index version: manifest, store, vectors, keywords and sentence vectors."""
 
     def __init__(self, root: Path, version: str, manifest: Manifest, store: ChunkStore,
-                 vectors: VectorIndex, keyword: KeywordIndex):
+                 vectors: VectorIndex, keyword: KeywordIndex, sentences: SentenceVectors | None = None):
         self.root, self.version, self.manifest = root, version, manifest
         self.store, self.vectors, self.keyword = store, vectors, keyword
+        self.sentences = sentences  # None: a version written before sentence vectors
 
     def close(self) -> None:
         self.store.close()
@@ -203,6 +210,7 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
         if not agree:
             raise IndexCorrupt(f"index parts disagree (store {nchunks} chunks, vectors {len(vectors)}, "
                                f"keywords {len(keyword)}, manifest {manifest.chunks}); {FIX}")
+        sents = _load_sentences(vdir, manifest, store, count_rows)
     except IndexCorrupt as exc:
         store.close()
         if FIX in str(exc):
@@ -211,7 +219,24 @@ def load(root: Path, model: str | None = None, dim: int | None = None, backend: 
     except Exception:
         store.close()
         raise
-    return Index(root, name, manifest, store, vectors, keyword)
+    return Index(root, name, manifest, store, vectors, keyword, sents)
+
+
+def _load_sentences(vdir: Path, manifest: Manifest, store: ChunkStore, count_rows: bool) -> SentenceVectors | None:
+    """The sentence part, checked against the manifest (rows, dimension) and the store (the same
+    reports); None for a version written before it."""
+    if manifest.sentences < 0:
+        return None
+    sents = SentenceVectors.load(vdir / SENTENCES_FILE)
+    if len(sents) != manifest.sentences or (len(sents) and sents.dim != manifest.dim):
+        raise IndexCorrupt(f"index parts disagree (sentence vectors {len(sents)} rows of dimension {sents.dim}, "
+                           f"manifest {manifest.sentences} of {manifest.dim})")
+    if count_rows or manifest.backend == "faiss":  # a writer of a large Milvus index skips the listing
+        docs = {d.doc for d in store.documents()}
+        if sents.doc_names() - docs:
+            extra = sorted(sents.doc_names() - docs)[:3]
+            raise IndexCorrupt(f"index parts disagree (sentence vectors of reports the store lacks: {extra})")
+    return sents
 
 
 def _milvus_parts_agree(vdir: Path, vectors, nchunks: int) -> bool:
@@ -256,14 +281,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_version(vdir: Path, manifest: Manifest, vectors: VectorIndex, keyword: KeywordIndex) -> None:
-    """Write the vector and keyword parts and the manifest of a built version (store is already there).
+def write_version(vdir: Path, manifest: Manifest, vectors: VectorIndex, keyword: KeywordIndex,
+                  sentences: SentenceVectors | None = None) -> None:
+    """Write the vector, keyword and sentence parts and the manifest of a built version (store is
+    already there); the manifest records the sentence rows (-1 when ``sentences`` is None).
 
     Milvus parts live in their collection; their ``save`` flushes it and writes no file, and
     their store is a shared SQLite file whose own commit made it durable.
     """
     vectors.save(vdir / "vectors.faiss")
     keyword.save(vdir / "keyword")
+    if sentences is not None:
+        sentences.save(vdir / SENTENCES_FILE)  # fsynced; before the manifest that names it
+        manifest = replace(manifest, sentences=len(sentences))
     (vdir / "manifest.json").write_text(manifest.to_json())
     parts = [vdir / "vectors.faiss", vdir / "manifest.json", vdir / "store.sqlite"]
     if manifest.backend != "faiss":

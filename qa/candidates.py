@@ -20,13 +20,16 @@ from .numbers import find_numbers, to_number
 
 @dataclass(frozen=True)
 class Sent:
-    """A candidate sentence: doc[start:end] == text; ``ret`` is its retrieval strength (0..1)."""
+    """A candidate sentence: doc[start:end] == text; ``ret`` is its retrieval strength (0..1);
+    ``dense`` the cosine of the question's vector and the sentence's (the index's sentence part;
+    0.0 where there is none, e.g. the facts table at ingest or an index built before it)."""
 
     doc: str
     start: int
     end: int
     text: str
     ret: float = 0.0
+    dense: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,17 @@ class Engine:
             out.append(Sent(d, s, e, self.text(d)[s:e], st))
         return out
 
+    def with_dense(self, query: str, sents: list[Sent]) -> list[Sent]:
+        """``sents`` with ``dense`` set: the cosine of the query's vector (the one retrieval computed,
+        remembered by QueryVectors) and each sentence's vector from the index's sentence part, a
+        dot product per sentence. Unchanged (0.0) for an index built before that part."""
+        table = getattr(self.index, "sentences", None)
+        if table is None or not sents:
+            return sents
+        qv = self.embedder.embed([query])[0]
+        sims = table.similarity(qv, [(s.doc, s.start) for s in sents])
+        return [replace(s, dense=float(v)) for s, v in zip(sents, sims)]
+
     # ------------------------------------------------------------------- asking
     def validate(self, question: str) -> str:
         q = (question or "").strip()
@@ -327,7 +338,7 @@ class Engine:
         hits = self.retrieve(q_eff, docs)
         sents = self.candidate_sentences(p, docs, hits)
         p = ex.with_idf(p, sents)
-        sents = _focus_sentences(p, sents)
+        sents = self.with_dense(q_eff, _focus_sentences(p, sents))
         years = {d: self.docs[d].year for d in {s.doc for s in sents} if d in self.docs}
         cands, X = reader.rank(p, sents, years)
         return p, hits, sents, cands, X

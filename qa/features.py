@@ -37,6 +37,10 @@ _BASE = [
     # a figure among several in one sentence: the label bound to it inside its own item
     "label_cov", "label_disc_cov", "head_in_label", "pred_in_item", "head_blocked", "sum_of_items",
     "sum_wanted", "rate_percent", "rate_other", "head_in_other_label", "pred_in_other_item",
+    # dense similarity of the question and the candidate's sentence (issue 11): the cosine, and the
+    # sentence's rank by it among the sentences read for the question (1/(1+rank)); a gap to the
+    # best cosine would add nothing, the ranker compares candidates of one question only
+    "dense_sim", "dense_rank",
 ]
 _HEAD_ABSENT = _BASE.index("head_absent")
 _REL, _ECHO, _WHOLE, _AFTER = (_BASE.index(n) for n in ("rel_match", "echo", "whole_words", "sent_after_cov"))
@@ -170,6 +174,8 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
     items_of: dict[int, dict[int, tuple[int, list[NumberItem]]]] = {}
     rank = sorted(range(len(sents)), key=lambda i: -sents[i].ret)
     rank_of = {i: r for r, i in enumerate(rank)}
+    dense_of = {i: r for r, i in enumerate(sorted(range(len(sents)), key=lambda i: -sents[i].dense))}
+    any_dense = any(s.dense for s in sents)  # no sentence vectors: both features stay 0
     sent_cov: dict[int, float] = {}
     neigh_cov: dict[int, float] = {}
     per_clause: dict[tuple[int, tuple[int, int], str], list[int]] = {}
@@ -201,6 +207,9 @@ def featurize(p: Parsed, cands: list[Candidate], sents: list[Sent], doc_years: d
         x[5] = s.ret
         x[6] = 1.0 if s.ret >= 1.0 else 0.0
         x[7] = 1.0 / (1 + rank_of.get(i, len(sents)))
+        x[_COL["dense_sim"]] = s.dense
+        if any_dense:
+            x[_COL["dense_rank"]] = 1.0 / (1 + dense_of.get(i, len(sents)))
         if head:
             x[8] = head in clause
             x[9] = head in ft[cs:c.start]
