@@ -114,6 +114,10 @@ ADMIN_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "�
 # Section names of the national template (概述, 主动公开情况, 依申请公开…); a sentence naming four
 # of them is the report's own outline and states no fact.
 SECTION_NAMES = ("概述", "主动公开", "依申请", "评议", "举报", "存在的", "其他需要报告", "改进")
+# A question about that outline itself (由几个部分组成, 共八个部分, 报告的构成, 本报告包括几项内容):
+# the outline's figure (…等七个部分, seven dev reports state it) answers it and no other count;
+# 部分公开 is an outcome.
+PARTS_ASKED = re.compile(r"(?:[个几\d一二三四五六七八九十]|多少)部分(?!公开)|组成|构成|报告(?:内容)?(?:包括|包含|分为)")
 # "No applications at all" (本年度未收到信息公开申请), which makes every kind of application 0;
 # stated by many university and government reports (four wild_more government bodies alone).
 NO_APPLICATIONS = re.compile(r"(未|没有|尚未|并未)(收到|受理|接到).{0,12}申请")

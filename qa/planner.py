@@ -475,7 +475,7 @@ def evaluate(pred: Predicate | None, answer: Answer, asked: str = "") -> str:
     if answer.abstained or answer.value in (None, ""):
         return "silent"
     quote = "".join(c.quote for c in answer.citations)
-    if is_outline(quote) and not re.search(r"部分|组成", asked) and not asked.startswith(structure_question("")[:-1]):
+    if is_outline(quote) and not lexicon.PARTS_ASKED.search(asked):
         # the sentence listing the report's parts (…受到举报的情况…共六个部分) states no fact
         return "silent"
     if pred is None:

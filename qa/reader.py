@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from index import lexicon
+
 from .candidates import Candidate, Sent, candidates
 from .extract import Found
 from .features import FEATURES, featurize
@@ -29,6 +31,10 @@ def rank(p: Parsed, sents: list[Sent], years: dict[str, str] | None = None
         # never names the asked thing states no count of it, however well the rest matches; the one
         # exception is the genre's 未收到信息公开申请, a zero for every kind of application
         keep = (X[:, FEATURES.index("head_absent")] == 0) | (X[:, FEATURES.index("no_applications")] > 0)
+        if not lexicon.PARTS_ASKED.search(p.question):
+            # the report's outline (本报告包括概述、主动公开…等七个部分) counts its parts and
+            # nothing else: its figure answers no other count
+            keep &= X[:, FEATURES.index("outline")] == 0
         cands, X = [c for c, k in zip(cands, keep) if k], X[keep]
     return cands, X
 

@@ -401,3 +401,4 @@ def test_list_rows_equal_the_per_report_answers_one_by_one(demo_service):
         assert rows[d].status == pl.evaluate(plan.predicate, a, plan.sub_question)
     assert sorted(r.institution for r in rows.values() if r.status == "match") == \
         ["东江理工职业学院", "南溪医学高等专科学校", "西陵农业大学"]
+

@@ -518,3 +518,19 @@ def test_yesno_sentence_penalties_come_from_the_fitted_params():
         == pytest.approx(0.7)
     assert sentence_score(p, outline, base) - sentence_score(p, outline, YesNoParams(heading_pen=0.0, outline_pen=0.3)) \
         == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("question, values", [
+    ("学校收到多少件信息公开申请？", ["5"]),        # the outline's 七个部分 is no count of applications
+    ("本报告包括几个部分？", ["7"]),
+    ("这份报告共分多少个部分？", ["7"]),
+])
+def test_the_outline_figure_is_a_candidate_only_for_the_report_parts(question, values):
+    from qa.reader import rank
+
+    outline = "本报告包括概述、主动公开情况、依申请公开情况、评议情况、举报情况、存在的问题等七个部分。"
+    sents = [Sent("d", 0, len(outline), outline, 1.0),
+             Sent("d", len(outline), len(outline) + 14, "本学年收到信息公开申请5件。", 0.5)]
+    p = with_idf(parse(question, InstitutionMatcher([])), sents)
+    cands, X = rank(p, sents, {"d": "2023"})
+    assert [c.value for c in cands] == values and X.shape[0] == len(values)
