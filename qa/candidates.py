@@ -72,6 +72,8 @@ ADDRESS = re.compile(r"[\u4e00-\u9fff]{2,30}?(?:路|街|道|大街|大道)\s*\d+
 TITLE = re.compile(r"《[^《》]{2,50}》")
 QUOTED = re.compile(r"[“\"]([^”\"]{2,60})[”\"]")
 DOCNO = re.compile(rf"[\u4e00-\u9fff]{{1,10}}[〔\[［(（]\s*{lexicon.YEAR}\s*[〕\]］)）]\s*\d+\s*号")
+# A decree's number (教育部令第29号, 国务院令第711号), cited after the regulations in 15 dev reports.
+DECREE = re.compile(r"令\s*第\s*\d+\s*号")
 ORG = re.compile(rf"[\u4e00-\u9fff()（）]{{2,24}}?(?:{'|'.join(lexicon.OFFICE_SUFFIXES)})"
                  r"(?:[(（][\u4e00-\u9fff]{1,10}[)）])?")
 ORDINAL = re.compile(r"第\s*([一二三四五六七八九十百]{1,4}|\d{1,3})\s*(次|届|个|项|批|期|号)")
@@ -126,7 +128,12 @@ def sentence_candidates(s: Sent, kinds: tuple[str, ...], i: int = 0) -> list[Can
     out: list[Candidate] = []
     want = set(kinds)
     if want & {"number", "percent"}:
+        # a figure inside a cited title or a document's or decree's number names a document
+        # (《…2023年度…》, 教办函〔2014〕23号, 教育部令第29号): it counts nothing
+        named = [m.span() for r in (TITLE, DOCNO, DECREE) for m in r.finditer(t)]
         for n in find_numbers(t):
+            if any(a <= n.start < b for a, b in named):
+                continue
             kind = "percent" if n.unit == "%" else "number"
             if kind in want:
                 out.append(_mk(kind, n.value if kind == "number" else n.text.strip(), s, n.start, n.end, i, n.unit,
