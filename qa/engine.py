@@ -332,6 +332,11 @@ class Engine:
         cands, X = reader.rank(p, sents, years)
         return p, hits, sents, cands, X
 
+    def ordinal_sentences(self, p: Parsed, docs: list[str] | None, hits) -> list[Sent]:
+        """The sentences the k-th item answerer reads: all candidate sentences, in report order, not
+        the reader's focus (a list's later items share no term with the question: 二是信息员…)."""
+        return sorted(self.candidate_sentences(p, docs, hits), key=lambda s: (s.doc, s.start))
+
     def answer_single(self, q: str, q_eff: str, p: Parsed, docs: list[str] | None) -> Answer:
         """The single-report reader: retrieve within ``docs``, list typed candidates, score them with
         the fitted model, cite the best or abstain below the fitted threshold.
@@ -354,8 +359,9 @@ class Engine:
             ok = found is not None and found.score >= params.floor
         else:
             if p.intent == "text":
-                ordinal = ex.answer_ordinal(p, sents)
-                if ordinal is not None and ordinal.score >= self.settings.abstain_threshold:
+                oparams = ex.OrdinalParams.of(self.scorer.ordinal)
+                ordinal = ex.answer_ordinal(p, self.ordinal_sentences(p, docs, hits), oparams)
+                if ordinal is not None and ordinal.score >= oparams.floor:
                     found, ok = ordinal, True
             if found is None:
                 found, ok = reader.pick(self.scorer, p, cands, X)

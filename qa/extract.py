@@ -193,37 +193,89 @@ def answer_yesno(p: Parsed, sents: list[Sent], params: YesNoParams | None = None
     return Found(value, value, s, (s.start, s.end), score)
 
 
+@dataclass(frozen=True)
+class OrdinalParams:
+    """The k-th item answerer's weights (「第二个存在问题是什么」 over 一是…；二是…), fitted on the
+    ordinal questions of the fit data by ``python -m eval.fit`` (``fit_ordinal``) and saved under
+    "ordinal" in qa/reader_weights.json; these defaults are only what an older weights file without
+    them gets (the hand-set weights the answerer had before it was fitted)."""
+
+    w_label: float = 0.7  # weight of the list's label and the item against the whole sentence
+    floor: float = 0.35  # the item's score under which it abstains
+
+    @classmethod
+    def of(cls, data: dict | None) -> "OrdinalParams":
+        """Params from the weights file's "ordinal" entry (unknown keys are an error, missing ones default)."""
+        return cls(**{k: float(v) for k, v in (data or {}).items()})
+
+
 _CN_DIGITS = "一二三四五六七八九十"
-_ORDINAL_Q = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|方面)?")
+# an item is asked with its measure word (第二个问题, 第三项措施, 第一点不足); 第一平台 (the genre's
+# 以门户网站为第一平台) and 第二部分 (a part of the report) are no list's items
+_ORDINAL_Q = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|方面)")
+# the ordinal words of a question (第二, 二项, 三点) are not in the report
+_ORDINAL_TERM = re.compile(r"^第|^[一二三四五六七八九十](?:个|项|条|点)$")
+_LABEL_CHARS = 20  # how much text before a list's 一是 is read as its label (存在问题：, 主要措施如下：)
 
 
-def answer_ordinal(p: Parsed, sents: list[Sent]) -> Found | None:
-    """「第一个存在问题是什么」: the k-th item of an enumeration (一是…；二是…) in the sentence that
-    best matches the rest of the question."""
-    m = _ORDINAL_Q.search(fold(p.question))
+def ordinal_asked(question: str) -> str | None:
+    """The ordinal a question asks as the Chinese digit (第二个… -> 二), or None."""
+    m = _ORDINAL_Q.search(fold(question))
     if not m:
         return None
     k = m.group(1)
-    k = _CN_DIGITS[int(k) - 1] if k.isdigit() and 0 < int(k) <= 10 else k
+    if k.isdigit():
+        return _CN_DIGITS[int(k) - 1] if 0 < int(k) <= 10 else None
+    return k
+
+
+def _list_label(sents: list[Sent], j: int, at: int) -> str:
+    """The label of the list whose 一是 is at ``at`` in ``sents[j]``: the text before it in the
+    sentence, or, when the list opens its sentence (a list right under its heading: 二、存在的问题
+    then 一是…), the sentence just before it in the report."""
+    s = sents[j]
+    before = s.text[max(0, at - _LABEL_CHARS): at]
+    if before.strip() or j == 0:
+        return before
+    prev = sents[j - 1]
+    if prev.doc == s.doc and 0 <= s.start - prev.end <= 4:  # adjacent in the report, not a gap of the focus
+        return prev.text[-_LABEL_CHARS:]
+    return before
+
+
+def answer_ordinal(p: Parsed, sents: list[Sent], params: OrdinalParams | None = None) -> Found | None:
+    """「第一个存在问题是什么」: the k-th item of an enumeration (一是…；二是…) whose list label and
+    item best match the rest of the question. Its score weighs the label and item against the whole
+    sentence by the fitted ``params.w_label``; the caller abstains under ``params.floor``."""
+    k = ordinal_asked(p.question)
+    if k is None:
+        return None
+    w = (params or OrdinalParams()).w_label
     marker = re.compile(rf"{k}是([^；;。]+)")
-    # the ordinal words themselves (第一, 一个) are not in the report
-    p = replace(p, terms=tuple(t for t in p.terms if not re.search(r"^第|^[一二三四五六七八九十]个$", t)))
+    p = replace(p, terms=tuple(t for t in p.terms if not _ORDINAL_TERM.search(t)))
     best = None
     for i, s in enumerate(sents):
         mm = marker.search(s.text)
         if not mm:
             continue
-        before = s.text[max(0, mm.start() - 20): mm.start()]  # the label of the list (存在问题：)
-        if k != "一":  # the label sits before the list's 一是, a few sentences back
-            for prev in reversed(sents[max(0, i - 10):i]):
-                j = prev.text.find("一是")
-                if prev.doc == s.doc and j >= 0:
-                    before = prev.text[max(0, j - 20): j]
-                    break
-        sc = 0.3 * cov(p, s.text) + 0.7 * cov(p, before + mm.group(1))  # the list's label decides
+        label = None
+        if k == "一":
+            label = _list_label(sents, i, mm.start())
+        else:
+            j0 = s.text.rfind("一是", 0, mm.start())
+            if j0 >= 0:  # the list runs on within one sentence (一是…，二是…)
+                label = _list_label(sents, i, j0)
+            else:  # the label sits before the list's 一是, a few sentences back
+                for j in range(i - 1, max(-1, i - 11), -1):
+                    prev = sents[j]
+                    j1 = prev.text.find("一是")
+                    if prev.doc == s.doc and j1 >= 0:
+                        label = _list_label(sents, j, j1)
+                        break
+        if label is None:
+            label = s.text[max(0, mm.start() - _LABEL_CHARS): mm.start()]
+        sc = (1.0 - w) * cov(p, s.text) + w * cov(p, label + mm.group(1))
         if best is None or sc > best.score:
             st, en = mm.span(1)
             best = Found(s.text[st:en], s.text[st:en], s, (s.start + st, s.start + en), sc)
     return best
-
-
