@@ -211,10 +211,10 @@ def ordinal_rows(engine, gold: list[dict]) -> list[OrdRow]:
     return out
 
 
-# The grid of the k-th item answerer's weights (coordinate ascent from the defaults, as YESNO_GRID).
+# The grid of the k-th item answerer's weights, searched whole (two weights: 165 points).
 ORDINAL_GRID = {
     "w_label": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
-    "floor": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
+    "floor": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
 }
 
 
@@ -236,20 +236,20 @@ def ordinal_value(rows: list[OrdRow], params) -> float:
 
 
 def fit_ordinal(rows: list[OrdRow]) -> dict:
-    """The k-th item answerer's weights that answer most training questions right: coordinate
-    ascent over ORDINAL_GRID, two passes, the middle of the best run kept (as ``fit_yesno``)."""
+    """The k-th item answerer's weights that answer most training questions right: every point of
+    ORDINAL_GRID is tried (two weights, so the whole grid, not coordinate ascent); among equally
+    good points the middle one in grid order is kept, so that a flat stretch does not pin a weight
+    to its edge (as ``fit_yesno`` keeps the middle of a best run)."""
     from dataclasses import asdict
+    from itertools import product
 
-    cur = OrdinalParams()
     if not rows:
-        return asdict(cur)
-    for _ in range(2):
-        for name, grid in ORDINAL_GRID.items():
-            vals = [ordinal_value(rows, replace(cur, **{name: g})) for g in grid]
-            best = max(vals)
-            run = [g for g, v in zip(grid, vals) if v == best]
-            cur = replace(cur, **{name: run[len(run) // 2]})
-    return asdict(cur)
+        return asdict(OrdinalParams())
+    names = list(ORDINAL_GRID)
+    points = [OrdinalParams(**dict(zip(names, vals))) for vals in product(*ORDINAL_GRID.values())]
+    vals = [ordinal_value(rows, pt) for pt in points]
+    best = [pt for pt, v in zip(points, vals) if v == max(vals)]
+    return asdict(best[len(best) // 2])
 
 
 def _fit_lr(X: np.ndarray, y: np.ndarray, C: float) -> tuple[np.ndarray, float]:
