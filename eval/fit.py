@@ -16,6 +16,7 @@ import json
 import sys
 import zlib
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -187,11 +188,18 @@ def fit_yesno(rows: list[YNRow]) -> dict:
 @dataclass
 class OrdRow:
     """A gold question asking the k-th item of an enumeration (第二个存在问题…), with the sentences
-    the reader would read for it."""
+    the k-th item answerer reads for it."""
 
     gold: dict
     parsed: object
     sents: list
+
+    @cached_property
+    def items(self) -> list:
+        """The k-th items the answerer scores (their features are computed once for the grid)."""
+        from qa.extract import ordinal_items
+
+        return ordinal_items(self.parsed, self.sents)
 
 
 def ordinal_rows(engine, gold: list[dict]) -> list[OrdRow]:
@@ -211,9 +219,10 @@ def ordinal_rows(engine, gold: list[dict]) -> list[OrdRow]:
     return out
 
 
-# The grid of the k-th item answerer's weights, searched whole (two weights: 165 points).
+# The grid of the k-th item answerer's weights, searched whole (three weights: 1232 points).
 ORDINAL_GRID = {
     "w_label": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+    "w_kind": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6),
     "floor": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
 }
 
@@ -221,11 +230,11 @@ ORDINAL_GRID = {
 def ordinal_value(rows: list[OrdRow], params) -> float:
     """Right answers of the k-th item answerer over ``rows`` with ``params`` (``none`` questions that
     abstain count NONE_WEIGHT each, as for the yes/no thresholds)."""
-    from qa.extract import answer_ordinal
+    from qa.extract import pick_ordinal
 
     v = 0.0
     for r in rows:
-        f = answer_ordinal(r.parsed, r.sents, params)
+        f = pick_ordinal(r.items, params)
         answered = f is not None and f.score >= params.floor
         if r.gold.get("type") == "none":
             v += NONE_WEIGHT * (not answered)
@@ -237,7 +246,7 @@ def ordinal_value(rows: list[OrdRow], params) -> float:
 
 def fit_ordinal(rows: list[OrdRow]) -> dict:
     """The k-th item answerer's weights that answer most training questions right: every point of
-    ORDINAL_GRID is tried (two weights, so the whole grid, not coordinate ascent); among equally
+    ORDINAL_GRID is tried (three weights, so the whole grid, not coordinate ascent); among equally
     good points the middle one in grid order is kept, so that a flat stretch does not pin a weight
     to its edge (as ``fit_yesno`` keeps the middle of a best run)."""
     from dataclasses import asdict

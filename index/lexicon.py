@@ -114,6 +114,11 @@ ADMIN_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "�
 # Section names of the national template (概述, 主动公开情况, 依申请公开…); a sentence naming four
 # of them is the report's own outline and states no fact.
 SECTION_NAMES = ("概述", "主动公开", "依申请", "评议", "举报", "存在的", "其他需要报告", "改进")
+# What an enumeration (一是…；二是…) lists, told by the words of its label: the template's closing
+# section (存在的主要问题及改进措施, 存在的问题及下一步工作打算: in most real reports' outlines) holds
+# a list of problems (但也存在一些不足：一是…, seeds and demo) and one of measures (下一步，学校将从
+# 以下几方面改进：一是…). Each word is in at least three real reports.
+LIST_KINDS = {"问题": ("问题", "不足"), "措施": ("措施", "改进", "下一步")}
 # "No applications at all" (本年度未收到信息公开申请), which makes every kind of application 0;
 # stated by many university and government reports (four wild_more government bodies alone).
 NO_APPLICATIONS = re.compile(r"(未|没有|尚未|并未)(收到|受理|接到).{0,12}申请")

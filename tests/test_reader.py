@@ -377,8 +377,34 @@ def test_answer_ordinal_reads_the_heading_over_a_list_that_opens_its_line():
     assert answer_ordinal(r.parsed, r.sents[1:], only_label).score == 0.0  # without the heading: no label
 
 
+@pytest.mark.parametrize("question, label, heading, expected", [
+    ("第二项改进措施是什么？", "针对上述问题，学校将采取以下改进措施：", False, 1.0),  # a lead-in names it last
+    ("第二项改进措施是什么？", "下一步，学校将重点做好以下工作：", False, 1.0),
+    ("第二项改进措施是什么？", "存在的主要问题及改进措施", True, -1.0),  # a heading names first the list under it
+    ("第一点不足是什么？", "存在的主要问题及改进措施", True, 1.0),
+    ("第一点不足是什么？", "下一步，学校将重点做好以下工作：", False, -1.0),
+    ("第二项主要经验是什么？", "存在问题：", False, 0.0),  # the question asks no kind the lexicon knows
+    ("第二个存在问题是什么？", "本学年工作取得新进展：", False, 0.0),  # the label names none
+])
+def test_kind_match_of_question_and_list_label(question, label, heading, expected):
+    from qa.extract import kind_match, list_kind
+
+    assert kind_match(question, list_kind(label, heading)) == expected
+
+
+def test_answer_ordinal_tells_measures_from_problems_under_a_heading_naming_both():
+    from qa.extract import OrdinalParams, answer_ordinal
+
+    text = ("六、存在的主要问题及改进措施\n　　一是网站栏目更新不及时；二是信息员业务能力不足。"
+            "下一步，学校将重点做好以下工作：一是建立栏目巡查制度；二是开展信息员专题培训。")
+    r = _ord_row("第二项改进措施是什么？", "开展信息员专题培训", text=text)
+    assert answer_ordinal(r.parsed, r.sents, OrdinalParams(w_label=0.7, w_kind=0.0)).value == "信息员业务能力不足"
+    assert answer_ordinal(r.parsed, r.sents, OrdinalParams(w_label=0.7, w_kind=0.5)).value == "开展信息员专题培训"
+
+
 def test_fit_ordinal_picks_the_best_grid_point():
     from dataclasses import replace
+    from itertools import product
 
     from qa.extract import OrdinalParams
 
@@ -388,8 +414,8 @@ def test_fit_ordinal_picks_the_best_grid_point():
             _ord_row("第二项主要经验是什么？", "", "none", text=other),   # no list of 经验: must abstain
             _ord_row("第二项培训安排是什么？", "", "none", text=other)]
     params = OrdinalParams.of(F.fit_ordinal(rows))
-    best = max(F.ordinal_value(rows, OrdinalParams(w, f)) for w in F.ORDINAL_GRID["w_label"]
-               for f in F.ORDINAL_GRID["floor"])
+    grid = [OrdinalParams(**dict(zip(F.ORDINAL_GRID, vals))) for vals in product(*F.ORDINAL_GRID.values())]
+    best = max(F.ordinal_value(rows, pt) for pt in grid)
     assert F.ordinal_value(rows, params) == best == 2 + 2 * F.NONE_WEIGHT  # both answered, both none abstain
     # a floor of 0 answers the none questions (their best list scores above 0): the fit does not pick it
     assert F.ordinal_value(rows, replace(params, floor=0.0)) < best
