@@ -139,8 +139,8 @@ def own_names(qa_files: list[str]) -> tuple[str, ...]:
 
 
 def own_rows(svc: Service, qa_files: list[str], work: Path) -> tuple[list, list, list]:
-    """The reader's rows, yes/no rows and k-th item rows of our own corpora (``own_names``), each ingested into its
-    own index under ``work`` with the eval's embedder; a corpus whose gold file is among
+    """The reader's rows, yes/no rows and k-th item rows of our own corpora (``own_names``), each
+    ingested into its own index under ``work`` with the eval's embedder; a corpus whose gold file is among
     ``qa_files`` is left out (its questions are the ones being cross-validated)."""
     from .fit import collect
 
@@ -150,9 +150,10 @@ def own_rows(svc: Service, qa_files: list[str], work: Path) -> tuple[list, list,
     return collect(work, svc.settings, names, svc.embedder)
 
 
-def cross_validate(svc: Service, gold: list[dict], k: int, extra: tuple[list, list, list] = ([], [], [])) -> list[dict]:
+def cross_validate(svc: Service, gold: list[dict], k: int,
+                   extra: tuple[list, list, list] = ([], [], [])) -> list[dict]:
     """Answers to ``gold`` where each question's reader scorer was fitted only on questions of the
-    other folds (folds by report, eval/folds.json) plus ``extra`` (reader rows, yes/no rows) in every
+    other folds (folds by report, eval/folds.json) plus ``extra`` (reader, yes/no and k-th item rows) in every
     fold, as the shipped weights are fitted with our own corpora. Same rows as ``evaluate_ours``, no
     timings."""
     from .fit import fold_of, load_folds, ordinal_rows, question_rows, yesno_rows
