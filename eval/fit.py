@@ -24,7 +24,7 @@ import numpy as np
 from index.errors import ReportQAError
 from index.ingest import Ingester
 from index.settings import Settings
-from qa.extract import OrdinalParams, YesNoParams
+from qa.extract import OrdinalParams, YesNoParams, ordinal_asked
 from qa.features import FEATURES
 from qa.scorer import WEIGHTS, Model, Scorer
 from qa.service import Service, ingest_options
@@ -100,6 +100,8 @@ def question_rows(engine, gold: list[dict]) -> list[QRows]:
     for g, q, p, docs in scoped(engine, gold):
         if p.intent not in READER_INTENTS:
             continue
+        if p.intent == "text" and ordinal_asked(q) is not None:
+            continue  # the k-th item answerer's alone (fit_ordinal): the engine never ranks it
         p, _, _, cands, X = engine.read(q, p, docs)
         y = np.zeros(len(cands), dtype=np.int8)
         if g.get("type") != "none":
