@@ -16,6 +16,7 @@ import json
 import sys
 import zlib
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from index.errors import ReportQAError
 from index.ingest import Ingester
 from index.settings import Settings
-from qa.extract import YesNoParams
+from qa.extract import OrdinalParams, YesNoParams, ordinal_asked
 from qa.features import FEATURES
 from qa.scorer import WEIGHTS, Model, Scorer
 from qa.service import Service, ingest_options
@@ -99,6 +100,8 @@ def question_rows(engine, gold: list[dict]) -> list[QRows]:
     for g, q, p, docs in scoped(engine, gold):
         if p.intent not in READER_INTENTS:
             continue
+        if p.intent == "text" and ordinal_asked(q) is not None:
+            continue  # the k-th item answerer's alone (fit_ordinal): the engine never ranks it
         p, _, _, cands, X = engine.read(q, p, docs)
         y = np.zeros(len(cands), dtype=np.int8)
         if g.get("type") != "none":
@@ -182,6 +185,82 @@ def fit_yesno(rows: list[YNRow]) -> dict:
             run = [g for g, v in zip(grid, vals) if v == best]
             cur = replace(cur, **{name: run[len(run) // 2]})
     return asdict(cur)
+
+
+@dataclass
+class OrdRow:
+    """A gold question asking the k-th item of an enumeration (第二个存在问题…), with the sentences
+    the k-th item answerer reads for it."""
+
+    gold: dict
+    parsed: object
+    sents: list
+
+    @cached_property
+    def items(self) -> list:
+        """The k-th items the answerer scores (their features are computed once for the grid)."""
+        from qa.extract import ordinal_items
+
+        return ordinal_items(self.parsed, self.sents)
+
+
+def ordinal_rows(engine, gold: list[dict]) -> list[OrdRow]:
+    """The questions of ``gold`` the k-th item answerer reads (text intent, an ordinal asked), with
+    their parsed form and sentences, as the engine reads them."""
+    from qa.extract import ordinal_asked
+    from qa.tables import answer_table
+
+    out = []
+    for g, q, p, docs in scoped(engine, gold):
+        if p.intent != "text" or ordinal_asked(q) is None:
+            continue
+        if answer_table(engine, q, p, docs) is not None:
+            continue  # a table cell answers it before the k-th item answerer is asked
+        p, hits, _, _, _ = engine.read(q, p, docs)
+        out.append(OrdRow(g, p, engine.ordinal_sentences(p, docs, hits)))
+    return out
+
+
+# The grid of the k-th item answerer's weights, searched whole (three weights: 1232 points).
+ORDINAL_GRID = {
+    "w_label": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+    "w_kind": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6),
+    "floor": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
+}
+
+
+def ordinal_value(rows: list[OrdRow], params) -> float:
+    """Right answers of the k-th item answerer over ``rows`` with ``params`` (``none`` questions that
+    abstain count NONE_WEIGHT each, as for the yes/no thresholds)."""
+    from qa.extract import pick_ordinal
+
+    v = 0.0
+    for r in rows:
+        f = pick_ordinal(r.items, params)
+        answered = f is not None and f.score >= params.floor
+        if r.gold.get("type") == "none":
+            v += NONE_WEIGHT * (not answered)
+        elif answered:
+            v += bool(score_answer(r.gold, {"value": f.value, "answer": f.display, "abstained": False,
+                                            "citations": []}))
+    return v
+
+
+def fit_ordinal(rows: list[OrdRow]) -> dict:
+    """The k-th item answerer's weights that answer most training questions right: every point of
+    ORDINAL_GRID is tried (three weights, so the whole grid, not coordinate ascent); among equally
+    good points the middle one in grid order is kept, so that a flat stretch does not pin a weight
+    to its edge (as ``fit_yesno`` keeps the middle of a best run)."""
+    from dataclasses import asdict
+    from itertools import product
+
+    if not rows:
+        return asdict(OrdinalParams())
+    names = list(ORDINAL_GRID)
+    points = [OrdinalParams(**dict(zip(names, vals))) for vals in product(*ORDINAL_GRID.values())]
+    vals = [ordinal_value(rows, pt) for pt in points]
+    best = [pt for pt, v in zip(points, vals) if v == max(vals)]
+    return asdict(best[len(best) // 2])
 
 
 def _fit_lr(X: np.ndarray, y: np.ndarray, C: float) -> tuple[np.ndarray, float]:
@@ -357,12 +436,12 @@ def write_folds(k: int = 5) -> dict:
 
 
 def collect(work: Path, settings: Settings, names: tuple[str, ...] | None = None,
-            embedder=None) -> tuple[list[QRows], list[YNRow]]:
+            embedder=None) -> tuple[list[QRows], list[YNRow], list[OrdRow]]:
     """Ingest each dev set (those named in ``names``, default all) into its own index under ``work``
-    (skipped when unchanged) and list the reader's rows and the yes/no rows."""
+    (skipped when unchanged) and list the reader's rows, the yes/no rows and the k-th item rows."""
     from .run import load_gold
 
-    rows, yn = [], []
+    rows, yn, od = [], [], []
     for name, qa_files, corpora in datasets():
         if names is not None and name not in names:
             continue
@@ -376,10 +455,11 @@ def collect(work: Path, settings: Settings, names: tuple[str, ...] | None = None
         eng = svc.engine()
         got = question_rows(eng, gold)
         yn += yesno_rows(eng, gold)
+        od += ordinal_rows(eng, gold)
         print(f"{name}: {len(got)} questions, {sum(int(r.y.max(initial=0)) for r in got)} with a right candidate",
               file=sys.stderr)
         rows += got
-    return rows, yn
+    return rows, yn, od
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -393,16 +473,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.write_folds:
         write_folds()
-    rows, yn = collect(Path(args.work), Settings(model=args.model))
+    rows, yn, od = collect(Path(args.work), Settings(model=args.model))
     scorer = fit(rows, args.C, args.method)
-    scorer = Scorer(scorer.features, scorer.models, fit_yesno(yn))
+    scorer = Scorer(scorer.features, scorer.models, fit_yesno(yn), fit_ordinal(od))
     print(f"yes/no: {len(yn)} questions, {yesno_value(yn, YesNoParams.of(scorer.yesno)):.0f} right "
           f"(none x{NONE_WEIGHT:g})", file=sys.stderr)
+    print(f"k-th item: {len(od)} questions ({sum(r.gold.get('type') == 'none' for r in od)} none), "
+          f"{ordinal_value(od, OrdinalParams.of(scorer.ordinal)):.0f} right (none x{NONE_WEIGHT:g}); "
+          f"{scorer.ordinal}", file=sys.stderr)
     data = scorer.to_json()
     data["fitted_on"] = {name: [str(f.relative_to(ROOT.parent)) if f.is_relative_to(ROOT.parent) else str(f)
                                 for f in files] for name, files, _ in datasets()}
     data["questions"] = len(rows)
     data["yesno_questions"] = len(yn)
+    data["ordinal_questions"] = len(od)
     Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"fitted on {len(rows)} questions -> {args.out}", file=sys.stderr)
     return 0

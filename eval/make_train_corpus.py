@@ -42,6 +42,14 @@ class Report:
     rng: random.Random
     paras: list[str] = field(default_factory=list)
     qa: list[dict] = field(default_factory=list)
+    lists: dict = field(default_factory=dict)  # the report's enumerations: "问题"/"措施" -> items in order
+
+    @property
+    def ord_rng(self) -> random.Random:
+        """The second random stream (the enumerations and the questions over them), by report."""
+        if not hasattr(self, "_ord"):
+            self._ord = random.Random(f"ordinal-{self.file}")
+        return self._ord
 
     @property
     def when(self) -> str:
@@ -291,16 +299,44 @@ def s_review(r: Report, dom: str, area: str) -> None:
     r.ask(f"{inst}{r.when}是否收到过信息公开工作方面的举报？", "否", "yesno", "未收到有关信息公开工作的举报", 0.3)
 
 
+# The genre's enumerations (一是…；二是…；三是…): a report's 存在的主要问题 and 改进措施 are most often
+# listed so, after a label (存在以下问题：) or right under the section heading. Items, their order and
+# the label are drawn with a second random stream (Report.ord_rng), so that the main stream, and with
+# it every other sentence and question of the corpus, is the same as before the lists were added.
+SCHOOL_PROBLEMS = ["部分二级单位对信息公开工作重视不够，信息更新不够及时", "信息公开的形式还比较单一，对新媒体的运用有待加强",
+                   "信息员队伍流动较大，业务能力参差不齐", "部分栏目内容更新滞后，公开深度不够",
+                   "政策解读和回应关切的力度有待加大", "依申请公开答复的规范性还需提高"]
+SCHOOL_PROBLEM_LABELS = ["", "学校信息公开工作还存在一些不足：", "对照上级要求，工作中仍存在以下问题："]
+SCHOOL_MEASURES = ["加强对各单位的督促检查，把信息公开纳入年度考核", "定期开展信息员业务培训，提升队伍能力",
+                   "完善信息公开目录动态调整机制", "加强政策解读，及时回应师生关切",
+                   "建设信息公开网的检索功能，方便师生查阅", "规范依申请公开办理流程，统一答复文书格式"]
+SCHOOL_MEASURE_LABELS = ["下一步，学校将重点做好以下工作：", "针对上述问题，学校将采取以下改进措施：",
+                         "下一学年，学校将从三个方面加以改进："]
+BODY_MEASURES = ["丰富政策解读形式，通过图文、音视频等多种形式解读重要政策", "健全依申请公开办理机制，提升答复质量",
+                 "加强政务新媒体管理，确保发布内容准确规范", "进一步细化公开事项目录，加大民生领域信息公开力度"]
+BODY_MEASURE_LABELS = ["下一年度，本机关将重点做好以下工作：", "下一步，本机关将从以下方面加以改进："]
+
+
+def enumerate_items(items: list[str]) -> str:
+    """一是…；二是…；三是… over ``items``."""
+    return "；".join(f"{'一二三四五六'[i]}是{x}" for i, x in enumerate(items))
+
+
 def s_close(r: Report) -> None:
-    rng = r.rng
-    probs = pick(rng, ["一是部分二级单位对信息公开工作重视不够，信息更新不够及时；二是信息公开的形式还比较单一，"
-                       "对新媒体的运用有待加强；三是信息员队伍流动较大，业务能力参差不齐",
+    rng, o = r.rng, r.ord_rng
+    probs_items = o.sample(SCHOOL_PROBLEMS, 3)
+    fix_items = o.sample(SCHOOL_MEASURES, 3)
+    probs_label, fix_label = pick(o, SCHOOL_PROBLEM_LABELS), pick(o, SCHOOL_MEASURE_LABELS)
+    probs = pick(rng, [probs_label + enumerate_items(probs_items),
                        "个别栏目的内容更新滞后，部分信息的公开深度不够，师生对一些事项的关注点与公开内容之间仍有差距",
                        "信息公开与网站建设、档案管理的衔接还不够紧密，公开信息的解读工作有待加强"])
-    fix = pick(rng, ["下一步，学校将加强对各单位的督促检查，把信息公开纳入年度考核，定期开展业务培训，"
-                     "进一步提升信息公开的规范化水平",
+    fix = pick(rng, [fix_label + enumerate_items(fix_items),
                      "学校将完善信息公开目录动态调整机制，加强政策解读和回应关切，推动信息公开与学校中心工作深度融合",
                      "下一学年，学校将重点建设信息公开网的检索功能，规范公开流程，加强保密审查，提高信息公开的时效性"])
+    if "一是" in probs:
+        r.lists["问题"] = probs_items
+    if "一是" in fix:
+        r.lists["措施"] = fix_items
     r.paras += ["六、存在的主要问题及改进措施", f"　　{probs}。{fix}。",
                 "七、其他需要报告的事项", "　　本学年无其他需要报告的事项。"]
 
@@ -386,6 +422,7 @@ def g_report(r: Report, area: str, city: str, dom: str) -> None:
            + ("，复议和诉讼结果均为维持" if fy + ss else ""))
     r.ask(f"{inst}{y}年因政府信息公开被申请行政复议多少件？", str(fy), "count", f"行政复议{fy}件")
     t2 = phone(rng, area)
+    measures = r.ord_rng.sample(BODY_MEASURES, 3)
     m2 = f"jjz@{dom}.gov.cn"
     rep = pick(rng, [f"社会公众可通过以下方式对本机关政府信息公开工作进行监督：{office}电话{tel}；派驻纪检监察组电话{t2}，邮箱{m2}",
                      f"监督渠道：{office}（电话{tel}），纪检监察组（电话{t2}，电子邮箱{m2}）"])
@@ -416,13 +453,14 @@ def g_report(r: Report, area: str, city: str, dom: str) -> None:
                 "　　一是政策解读的形式还不够丰富，图解、视频解读数量偏少；二是个别科室信息报送不够及时；三是部分栏目"
                 "内容更新频率不高，与群众期待还有差距。"
                 f"下一步，本机关将加强业务培训和督促考核，提高公开质量。{rep}。",
-                "　　下一年度，本机关将围绕群众关注的民生领域，进一步细化公开事项目录，加大政策解读力度，"
-                "通过图文、音视频等多种形式解读重要政策；健全依申请公开办理机制，提升答复质量；"
-                "加强政务新媒体管理，确保发布内容准确规范。",
+                f"　　{pick(r.ord_rng, BODY_MEASURE_LABELS)}{enumerate_items(measures)}。",
                 "六、其他需要报告的事项",
                 f"　　本年度未收取信息处理费。本机关认真落实建议提案办理结果公开工作，全年办理人大代表建议{rng.randint(3, 40)}件、"
                 f"政协委员提案{rng.randint(3, 40)}件，办理复文除涉及个人隐私的外均已在门户网站公开，公开率保持在较高水平。"]
     r.ask(f"{inst}{y}年是否收取了信息处理费？", "否", "yesno", "本年度未收取信息处理费", 0.4)
+    r.lists["问题"] = ["政策解读的形式还不够丰富，图解、视频解读数量偏少", "个别科室信息报送不够及时",
+                     "部分栏目内容更新频率不高，与群众期待还有差距"]
+    r.lists["措施"] = measures
 
 
 SCHOOLS = [  # (file stem, invented school, academic year, office, mail domain, area code)
@@ -451,6 +489,37 @@ NONE_QUESTIONS = [  # things these reports never state
     ("{inst}{when}政务公开工作的专项经费是多少？", False),
     ("{inst}{when}政府网站的总访问量是多少？", False),
 ]
+
+
+CN = "一二三四五六"
+# Ways the k-th item of each list is asked ({k}: 一, 二 …), and ordinals that must abstain: the k-th
+# item past the end of a three-item list, and the k-th item of a list no report here writes.
+ORDINAL_ASKS = {
+    "问题": ["{inst}在报告中提到的第{k}个存在问题是什么？", "{inst}{when}信息公开工作存在的第{k}个问题是什么？",
+           "{inst}年度报告指出的第{k}项不足是什么？", "{inst}信息公开工作的第{k}个主要问题是什么？"],
+    "措施": ["{inst}提出的第{k}项改进措施是什么？", "{inst}下一步工作的第{k}项是什么？",
+           "{inst}在报告中提出的第{k}个改进措施是什么？"],
+}
+ORDINAL_ABSENT = ["{inst}{when}信息公开工作取得的第二项经验是什么？", "{inst}在报告中列出的第二项主要成效是什么？",
+                  "{inst}信息公开工作的第三个创新做法是什么？"]
+
+
+def ordinal_questions(r: Report, k: int) -> list[dict]:
+    """Questions for the k-th item of the report's enumerations (Report.lists), and ones that must
+    abstain; drawn with the second stream, after the report is written."""
+    o, out = r.ord_rng, []
+    for kind, items in r.lists.items():
+        if o.random() < 0.8:
+            i = o.randrange(len(items))
+            q = pick(o, ORDINAL_ASKS[kind]).format(inst=r.inst, when=r.when, k=CN[i])
+            out.append({"question": q, "answer": items[i], "type": "text", "evidence": f"{CN[i]}是{items[i]}"})
+    if k % 3 == 0 and "问题" in r.lists:
+        q = pick(o, ORDINAL_ASKS["问题"]).format(inst=r.inst, when=r.when, k=CN[len(r.lists["问题"])])
+        out.append({"question": q, "answer": "", "type": "none", "evidence": ""})
+    elif k % 3 == 1:
+        out.append({"question": pick(o, ORDINAL_ABSENT).format(inst=r.inst, when=r.when), "answer": "",
+                    "type": "none", "evidence": ""})
+    return out
 
 
 def build() -> list[Report]:
@@ -493,6 +562,12 @@ def main() -> int:
         for q in r.qa:
             rows.append({"id": f"train-{len(rows) + 1:03d}", "doc": r.file if q["type"] != "none" else "", **q})
         print(f"{r.file}: {len(text)} chars, {len(r.qa)} questions")
+    # the enumeration questions come after all the others, so that the earlier ids stay as they were
+    for k, r in enumerate(reports):
+        text = (OUT_DIR / r.file).read_text(encoding="utf-8")
+        for q in ordinal_questions(r, k):
+            assert q["type"] == "none" or (q["evidence"] in text and q["answer"] in q["evidence"]), (r.file, q)
+            rows.append({"id": f"train-{len(rows) + 1:03d}", "doc": r.file if q["type"] != "none" else "", **q})
     QA_PATH.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rows), encoding="utf-8")
     print(f"{len(reports)} reports, {len(rows)} questions -> {QA_PATH}")
     return 0

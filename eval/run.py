@@ -107,22 +107,26 @@ def _fmt(x) -> str:
     return "—" if x is None else (f"{x:.3f}" if isinstance(x, float) else str(x))
 
 
-def fold_scorers(rows: list, yn: list, k: int, extra_rows: list = (), extra_yn: list = ()) -> dict:
-    """The scorer of each of ``k`` folds: the reader's model and the yes/no thresholds fitted on the
-    questions of the other folds (folds by report, eval/folds.json) plus ``extra_rows``/``extra_yn``,
-    which are in every fold's training set (our own corpora, always in the shipped fit)."""
+def fold_scorers(rows: list, yn: list, k: int, extra_rows: list = (), extra_yn: list = (),
+                 od: list = (), extra_od: list = ()) -> dict:
+    """The scorer of each of ``k`` folds: the reader's model, the yes/no thresholds and the k-th item
+    weights fitted on the questions of the other folds (folds by report, eval/folds.json) plus
+    ``extra_rows``/``extra_yn``/``extra_od``, which are in every fold's training set (our own
+    corpora, always in the shipped fit)."""
     from qa.scorer import Scorer
 
-    from .fit import fit, fit_yesno, fold_of, load_folds
+    from .fit import fit, fit_ordinal, fit_yesno, fold_of, load_folds
 
     folds = load_folds()
-    row_fold = [fold_of(r.gold, folds) % k for r in rows]
-    yn_fold = [fold_of(r.gold, folds) % k for r in yn]
+
+    def others(xs: list, f: int) -> list:
+        return [r for r in xs if fold_of(r.gold, folds) % k != f]
+
     scorers = {}
     for f in range(k):
-        sc = fit([r for r, rf in zip(rows, row_fold) if rf != f] + list(extra_rows))
-        scorers[f] = Scorer(sc.features, sc.models,
-                            fit_yesno([r for r, rf in zip(yn, yn_fold) if rf != f] + list(extra_yn)))
+        sc = fit(others(rows, f) + list(extra_rows))
+        scorers[f] = Scorer(sc.features, sc.models, fit_yesno(others(yn, f) + list(extra_yn)),
+                            fit_ordinal(others(od, f) + list(extra_od)))
     return scorers
 
 
@@ -134,29 +138,32 @@ def own_names(qa_files: list[str]) -> tuple[str, ...]:
     return tuple(n for n, files, _ in datasets() if n in OWN and not asked & {f.resolve() for f in files})
 
 
-def own_rows(svc: Service, qa_files: list[str], work: Path) -> tuple[list, list]:
-    """The reader's rows and yes/no rows of our own corpora (``own_names``), each ingested into its
-    own index under ``work`` with the eval's embedder; a corpus whose gold file is among
+def own_rows(svc: Service, qa_files: list[str], work: Path) -> tuple[list, list, list]:
+    """The reader's rows, yes/no rows and k-th item rows of our own corpora (``own_names``), each
+    ingested into its own index under ``work`` with the eval's embedder; a corpus whose gold file is among
     ``qa_files`` is left out (its questions are the ones being cross-validated)."""
     from .fit import collect
 
     names = own_names(qa_files)
     if not names:
-        return [], []
+        return [], [], []
     return collect(work, svc.settings, names, svc.embedder)
 
 
-def cross_validate(svc: Service, gold: list[dict], k: int, extra: tuple[list, list] = ([], [])) -> list[dict]:
+def cross_validate(svc: Service, gold: list[dict], k: int,
+                   extra: tuple[list, list, list] = ([], [], [])) -> list[dict]:
     """Answers to ``gold`` where each question's reader scorer was fitted only on questions of the
-    other folds (folds by report, eval/folds.json) plus ``extra`` (reader rows, yes/no rows) in every
+    other folds (folds by report, eval/folds.json) plus ``extra`` (reader, yes/no and k-th item rows) in every
     fold, as the shipped weights are fitted with our own corpora. Same rows as ``evaluate_ours``, no
     timings."""
-    from .fit import fold_of, load_folds, question_rows, yesno_rows
+    from .fit import fold_of, load_folds, ordinal_rows, question_rows, yesno_rows
 
     eng = svc.engine()
     folds = load_folds()
     fold = [fold_of(g, folds) % k for g in gold]
-    scorers = fold_scorers(question_rows(eng, gold), yesno_rows(eng, gold), k, *extra)
+    extra_rows, extra_yn, extra_od = extra
+    scorers = fold_scorers(question_rows(eng, gold), yesno_rows(eng, gold), k, extra_rows, extra_yn,
+                           ordinal_rows(eng, gold), extra_od)
     shipped = eng.scorer
     preds = []
     try:

@@ -118,6 +118,11 @@ SECTION_NAMES = ("概述", "主动公开", "依申请", "评议", "举报", "存
 # the outline's figure (…等七个部分, seven dev reports state it) answers it and no other count;
 # 部分公开 is an outcome.
 PARTS_ASKED = re.compile(r"(?:[个几\d一二三四五六七八九十]|多少)部分(?!公开)|组成|构成|报告(?:内容)?(?:包括|包含|分为)")
+# What an enumeration (一是…；二是…) lists, told by the words of its label: the template's closing
+# section (存在的主要问题及改进措施, 存在的问题及下一步工作打算: in most real reports' outlines) holds
+# a list of problems (但也存在一些不足：一是…, seeds and demo) and one of measures (下一步，学校将从
+# 以下几方面改进：一是…). Each word is in at least three real reports.
+LIST_KINDS = {"问题": ("问题", "不足"), "措施": ("措施", "改进", "下一步")}
 # "No applications at all" (本年度未收到信息公开申请), which makes every kind of application 0;
 # stated by many university and government reports (four wild_more government bodies alone).
 NO_APPLICATIONS = re.compile(r"(未|没有|尚未|并未)(收到|受理|接到).{0,12}申请")

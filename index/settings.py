@@ -37,7 +37,6 @@ class Settings:
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
     rrf_k: int = 60
-    abstain_threshold: float = 0.35  # floor of the enumeration (k-th item) answerer; the reader's and yes/no thresholds are fitted
     manifest: Path | None = None  # sidecar file -> institution/year overrides
     llm_url: str = ""  # optional OpenAI-compatible endpoint (off when empty)
     llm_model: str = ""

@@ -343,6 +343,11 @@ class Engine:
         cands, X = reader.rank(p, sents, years)
         return p, hits, sents, cands, X
 
+    def ordinal_sentences(self, p: Parsed, docs: list[str] | None, hits) -> list[Sent]:
+        """The sentences the k-th item answerer reads: all candidate sentences, in report order, not
+        the reader's focus (a list's later items share no term with the question: 二是信息员…)."""
+        return sorted(self.candidate_sentences(p, docs, hits), key=lambda s: (s.doc, s.start))
+
     def answer_single(self, q: str, q_eff: str, p: Parsed, docs: list[str] | None) -> Answer:
         """The single-report reader: retrieve within ``docs``, list typed candidates, score them with
         the fitted model, cite the best or abstain below the fitted threshold.
@@ -363,13 +368,14 @@ class Engine:
             params = ex.YesNoParams.of(self.scorer.yesno)
             found = ex.answer_yesno(p, sents, params)
             ok = found is not None and found.score >= params.floor
+        elif p.intent == "text" and ex.ordinal_asked(p.question) is not None:
+            # the k-th item of a list is read from a list or not at all: the ranker reads no
+            # ordinal, and its best sentence for 第五个存在问题 would be a guess
+            oparams = ex.OrdinalParams.of(self.scorer.ordinal)
+            found = ex.answer_ordinal(p, self.ordinal_sentences(p, docs, hits), oparams)
+            ok = found is not None and found.score >= oparams.floor
         else:
-            if p.intent == "text":
-                ordinal = ex.answer_ordinal(p, sents)
-                if ordinal is not None and ordinal.score >= self.settings.abstain_threshold:
-                    found, ok = ordinal, True
-            if found is None:
-                found, ok = reader.pick(self.scorer, p, cands, X)
+            found, ok = reader.pick(self.scorer, p, cands, X)
         related = [self.citation(h.chunk.doc, h.chunk.start, h.chunk.end) for h in hits[:3]]
         if found is None or not ok:
             return _abstain(q, "报告中没有找到能回答这个问题的内容。以下是最相关的段落（仅供参考，不是答案）。",

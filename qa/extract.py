@@ -193,37 +193,144 @@ def answer_yesno(p: Parsed, sents: list[Sent], params: YesNoParams | None = None
     return Found(value, value, s, (s.start, s.end), score)
 
 
+@dataclass(frozen=True)
+class OrdinalParams:
+    """The k-th item answerer's weights (「第二个存在问题是什么」 over 一是…；二是…), fitted on the
+    ordinal questions of the fit data by ``python -m eval.fit`` (``fit_ordinal``) and saved under
+    "ordinal" in qa/reader_weights.json; these defaults are only what an older weights file without
+    them gets (the hand-set weights the answerer had before it was fitted)."""
+
+    w_label: float = 0.7  # weight of the list's label and the item against the whole sentence
+    w_kind: float = 0.0  # weight of the list's kind (问题 or 措施, by its label) matching the asked one (+1/-1)
+    floor: float = 0.35  # the item's score under which it abstains
+
+    @classmethod
+    def of(cls, data: dict | None) -> "OrdinalParams":
+        """Params from the weights file's "ordinal" entry (unknown keys are an error, missing ones default)."""
+        return cls(**{k: float(v) for k, v in (data or {}).items()})
+
+
+@dataclass(frozen=True)
+class OrdinalItem:
+    """The k-th item of one enumeration with what scores it: the question's coverage of its whole
+    sentence, of its list's label with the item, and whether the list's kind is the asked one
+    (``kind_match``: 1, -1, or 0 when unknown)."""
+
+    found: Found  # score 0: ``ordinal_score`` scores it
+    sent_cov: float
+    label_cov: float
+    kind: float
+
+    def score(self, k: OrdinalParams) -> float:
+        return (1.0 - k.w_label) * self.sent_cov + k.w_label * self.label_cov + k.w_kind * self.kind
+
+
 _CN_DIGITS = "一二三四五六七八九十"
-_ORDINAL_Q = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|方面)?")
+# an item is asked with its measure word (第二个问题, 第三项措施, 第一点不足); 第一平台 (the genre's
+# 以门户网站为第一平台) and 第二部分 (a part of the report) are no list's items
+_ORDINAL_Q = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(?:个|项|条|点|方面)")
+# the ordinal words of a question (第二, 二项, 三点) are not in the report
+_ORDINAL_TERM = re.compile(r"^第|^[一二三四五六七八九十](?:个|项|条|点)$")
+_LABEL_CHARS = 20  # how much text before a list's 一是 is read as its label (存在问题：, 主要措施如下：)
 
 
-def answer_ordinal(p: Parsed, sents: list[Sent]) -> Found | None:
-    """「第一个存在问题是什么」: the k-th item of an enumeration (一是…；二是…) in the sentence that
-    best matches the rest of the question."""
-    m = _ORDINAL_Q.search(fold(p.question))
+def ordinal_asked(question: str) -> str | None:
+    """The ordinal a question asks as the Chinese digit (第二个… -> 二), or None."""
+    m = _ORDINAL_Q.search(fold(question))
     if not m:
         return None
     k = m.group(1)
-    k = _CN_DIGITS[int(k) - 1] if k.isdigit() and 0 < int(k) <= 10 else k
+    if k.isdigit():
+        return _CN_DIGITS[int(k) - 1] if 0 < int(k) <= 10 else None
+    return k
+
+
+def list_kind(label: str, heading: bool) -> str:
+    """What a list lists by its label (lexicon.LIST_KINDS: 问题 or 措施; "" when the label names
+    neither). A lead-in names it last, nearest the list (针对上述问题，学校将采取以下措施：一是…); a
+    heading naming both (存在的主要问题及改进措施) names first the list right under it, as the template
+    puts the problems before the measures."""
+    at = {k: [m.start() for w in words for m in re.finditer(w, label)] for k, words in lexicon.LIST_KINDS.items()}
+    at = {k: (min(v) if heading else max(v)) for k, v in at.items() if v}
+    if not at:
+        return ""
+    return (min if heading else max)(at, key=at.get)
+
+
+def kind_match(question: str, kind: str) -> float:
+    """1 when the question asks the list's kind (第二项改进措施 of a list of 措施), -1 when it asks
+    another kind, 0 when either is unknown."""
+    asked = {k for k, words in lexicon.LIST_KINDS.items() if any(w in question for w in words)}
+    if not asked or not kind:
+        return 0.0
+    return 1.0 if kind in asked else -1.0
+
+
+def _list_label(sents: list[Sent], j: int, at: int) -> tuple[str, bool]:
+    """(label, whether it is a heading) of the list whose 一是 is at ``at`` in ``sents[j]``: the
+    text before it in the sentence, or, when the list opens its sentence (a list right under its
+    heading: 二、存在的问题 then 一是…), the sentence just before it in the report."""
+    s = sents[j]
+    before = s.text[max(0, at - _LABEL_CHARS): at]
+    if before.strip() or j == 0:
+        return before, False
+    prev = sents[j - 1]
+    if prev.doc == s.doc and 0 <= s.start - prev.end <= 4:  # adjacent in the report, not a gap of the focus
+        return prev.text[-_LABEL_CHARS:], True
+    return before, False
+
+
+def ordinal_items(p: Parsed, sents: list[Sent]) -> list[OrdinalItem]:
+    """The k-th item (the question's 第k个) of every enumeration (一是…；二是…) in ``sents`` (in report
+    order), with its list's label: the text before the list's 一是 (``_list_label``)."""
+    k = ordinal_asked(p.question)
+    if k is None:
+        return []
     marker = re.compile(rf"{k}是([^；;。]+)")
-    # the ordinal words themselves (第一, 一个) are not in the report
-    p = replace(p, terms=tuple(t for t in p.terms if not re.search(r"^第|^[一二三四五六七八九十]个$", t)))
-    best = None
+    p = replace(p, terms=tuple(t for t in p.terms if not _ORDINAL_TERM.search(t)))
+    asked = fold(p.question)
+    out = []
     for i, s in enumerate(sents):
         mm = marker.search(s.text)
         if not mm:
             continue
-        before = s.text[max(0, mm.start() - 20): mm.start()]  # the label of the list (存在问题：)
-        if k != "一":  # the label sits before the list's 一是, a few sentences back
-            for prev in reversed(sents[max(0, i - 10):i]):
-                j = prev.text.find("一是")
-                if prev.doc == s.doc and j >= 0:
-                    before = prev.text[max(0, j - 20): j]
-                    break
-        sc = 0.3 * cov(p, s.text) + 0.7 * cov(p, before + mm.group(1))  # the list's label decides
+        label = None
+        if k == "一":
+            label = _list_label(sents, i, mm.start())
+        else:
+            j0 = s.text.rfind("一是", 0, mm.start())
+            if j0 >= 0:  # the list runs on within one sentence (一是…，二是…)
+                label = _list_label(sents, i, j0)
+            else:  # the label sits before the list's 一是, a few sentences back
+                for j in range(i - 1, max(-1, i - 11), -1):
+                    prev = sents[j]
+                    j1 = prev.text.find("一是")
+                    if prev.doc == s.doc and j1 >= 0:
+                        label = _list_label(sents, j, j1)
+                        break
+        if label is None:
+            label = (s.text[max(0, mm.start() - _LABEL_CHARS): mm.start()], False)
+        st, en = mm.span(1)
+        found = Found(s.text[st:en], s.text[st:en], s, (s.start + st, s.start + en), 0.0)
+        out.append(OrdinalItem(found, cov(p, s.text), cov(p, label[0] + mm.group(1)),
+                               kind_match(asked, list_kind(*label))))
+    return out
+
+
+def pick_ordinal(items: list[OrdinalItem], params: OrdinalParams | None = None) -> Found | None:
+    """The best-scoring item (the first of equals, in report order) with its score."""
+    k = params or OrdinalParams()
+    best = None
+    for it in items:
+        sc = it.score(k)
         if best is None or sc > best.score:
-            st, en = mm.span(1)
-            best = Found(s.text[st:en], s.text[st:en], s, (s.start + st, s.start + en), sc)
+            best = replace(it.found, score=sc)
     return best
 
 
+def answer_ordinal(p: Parsed, sents: list[Sent], params: OrdinalParams | None = None) -> Found | None:
+    """「第一个存在问题是什么」: the k-th item of an enumeration (一是…；二是…) whose list label and
+    item best match the rest of the question. Its score weighs the label and item against the whole
+    sentence, and the list's kind (问题/措施) against the asked one, by the fitted ``params``; the
+    caller abstains under ``params.floor``."""
+    return pick_ordinal(ordinal_items(p, sents), params)

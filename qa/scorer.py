@@ -74,6 +74,7 @@ class Scorer:
     features: tuple[str, ...]
     models: dict
     yesno: dict = field(default_factory=dict)  # the yes/no answerer's fitted thresholds (extract.YesNoParams)
+    ordinal: dict = field(default_factory=dict)  # the k-th item answerer's fitted weights (extract.OrdinalParams)
 
     def model(self, intent: str) -> Model:
         """The model for ``intent``, else the shared one."""
@@ -93,7 +94,8 @@ class Scorer:
     def to_json(self) -> dict:
         return {"features": list(self.features),
                 "models": {k: _model_json(m) for k, m in self.models.items()},
-                "yesno": {k: round(float(v), 6) for k, v in self.yesno.items()}}
+                "yesno": {k: round(float(v), 6) for k, v in self.yesno.items()},
+                "ordinal": {k: round(float(v), 6) for k, v in self.ordinal.items()}}
 
     @classmethod
     def from_json(cls, data: dict, features: list[str] | None = None) -> "Scorer":
@@ -116,13 +118,18 @@ class Scorer:
                               None if point is None else np.asarray(point, dtype=np.float32),
                               float(m.get("point_intercept", 0.0)), float(m.get("a_point", 0.0)))
         yesno = data.get("yesno") or {}
-        from .extract import YesNoParams
+        ordinal = data.get("ordinal") or {}
+        from .extract import OrdinalParams, YesNoParams
 
         try:
             YesNoParams.of(yesno)
         except (TypeError, ValueError) as e:
             raise ScorerError(f"bad yes/no thresholds {yesno!r}: {e}") from e
-        return cls(names, models, dict(yesno))
+        try:
+            OrdinalParams.of(ordinal)
+        except (TypeError, ValueError) as e:
+            raise ScorerError(f"bad ordinal weights {ordinal!r}: {e}") from e
+        return cls(names, models, dict(yesno), dict(ordinal))
 
 
 def _model_json(m: Model) -> dict:

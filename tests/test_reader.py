@@ -265,6 +265,8 @@ def test_shipped_weights_load_and_match_the_features():
     ({"features": FEATURES, "models": {"*": {"coef": [0.0] * len(FEATURES), "intercept": 0, "threshold": 0.5,
                                              "point": [1.0]}}}, "pointwise weights"),
     ({"features": FEATURES, "models": {}, "yesno": {"min_cov": 0.1, "bogus": 1}}, "yes/no thresholds"),
+    ({"features": FEATURES, "models": {}, "ordinal": {"w_label": 0.5, "bogus": 1}}, "ordinal weights"),
+    ({"features": FEATURES, "models": {}, "ordinal": {"floor": "high"}}, "ordinal weights"),
 ])
 def test_bad_weights_are_typed_errors(tmp_path, data, message):
     f = tmp_path / "w.json"
@@ -318,6 +320,128 @@ def test_fit_yesno_picks_thresholds_that_answer_the_rows():
             row("北河市是否设立了听证制度？", "北河市全年举办培训2场。", "", "none")]
     params = YesNoParams.of(F.fit_yesno(rows))
     assert F.yesno_value(rows, params) == 3 + F.NONE_WEIGHT  # all three answered, the none one abstains
+
+
+def test_shipped_weights_carry_fitted_ordinal_weights_that_round_trip():
+    from dataclasses import asdict, fields
+
+    from qa.extract import OrdinalParams
+
+    sc = scoring.load()
+    assert set(sc.ordinal) == {f.name for f in fields(OrdinalParams)}  # fitted, none defaulted
+    params = OrdinalParams.of(sc.ordinal)
+    for name, grid in F.ORDINAL_GRID.items():
+        assert getattr(params, name) in grid
+    again = scoring.Scorer.from_json(json.loads(json.dumps(sc.to_json())), list(FEATURES))
+    assert again.ordinal == sc.ordinal and OrdinalParams.of(again.ordinal) == params
+    assert OrdinalParams.of({}) == OrdinalParams() and asdict(OrdinalParams.of({"floor": 0.5}))["floor"] == 0.5
+
+
+# A report section with two enumerations, each after its label (存在问题：一是…；二是…), as the genre writes them.
+_LISTS = ("存在问题：一是网站栏目更新不及时；二是信息员业务能力不足；三是解读材料偏少。"
+          "改进措施：一是建立栏目巡查制度；二是开展信息员专题培训。")
+
+
+def _ord_row(q: str, answer: str, kind: str = "text", text: str = _LISTS):
+    from index.textutil import sentences
+
+    p = parse(q, InstitutionMatcher([]))
+    sents = [Sent("a.txt", s, e, text[s:e], 0.0) for s, e in sentences(text)]
+    return F.OrdRow({"question": q, "answer": answer, "type": kind}, with_idf(p, sents), sents)
+
+
+@pytest.mark.parametrize("question, item", [
+    ("第二个存在问题是什么？", "信息员业务能力不足"),
+    ("第三个存在问题是什么？", "解读材料偏少"),
+    ("第1项改进措施是什么？", "建立栏目巡查制度"),   # an Arabic ordinal asks the same
+    ("第二项改进措施是什么？", "开展信息员专题培训"),  # the second list's 二是, by its own label
+    ("第四个存在问题是什么？", None),                # no 四是 in the report
+    ("以什么为第一平台？", None),                    # an ordinal without a measure word asks no item
+])
+def test_answer_ordinal_picks_the_kth_item_of_the_labelled_list(question, item):
+    from qa.extract import OrdinalParams, answer_ordinal
+
+    r = _ord_row(question, item or "")
+    found = answer_ordinal(r.parsed, r.sents, OrdinalParams(w_label=0.7, floor=0.3))
+    if item is None:
+        assert found is None
+    else:
+        assert found.value == item and found.sent.text[found.span[0] - found.sent.start:][:len(item)] == item
+
+
+def test_answer_ordinal_reads_the_heading_over_a_list_that_opens_its_line():
+    from qa.extract import OrdinalParams, answer_ordinal
+
+    text = "五、存在的主要问题\n　　一是网站栏目更新不及时；二是信息员业务能力不足。\n六、其他需要报告的事项\n　　无。"
+    r = _ord_row("第二个主要问题是什么？", "信息员业务能力不足", text=text)
+    only_label = OrdinalParams(w_label=1.0)
+    found = answer_ordinal(r.parsed, r.sents, only_label)
+    assert found.value == "信息员业务能力不足" and found.score > 0.5  # 问题 is read from the heading above
+    assert answer_ordinal(r.parsed, r.sents[1:], only_label).score == 0.0  # without the heading: no label
+
+
+@pytest.mark.parametrize("question, label, heading, expected", [
+    ("第二项改进措施是什么？", "针对上述问题，学校将采取以下改进措施：", False, 1.0),  # a lead-in names it last
+    ("第二项改进措施是什么？", "下一步，学校将重点做好以下工作：", False, 1.0),
+    ("第二项改进措施是什么？", "存在的主要问题及改进措施", True, -1.0),  # a heading names first the list under it
+    ("第一点不足是什么？", "存在的主要问题及改进措施", True, 1.0),
+    ("第一点不足是什么？", "下一步，学校将重点做好以下工作：", False, -1.0),
+    ("第二项主要经验是什么？", "存在问题：", False, 0.0),  # the question asks no kind the lexicon knows
+    ("第二个存在问题是什么？", "本学年工作取得新进展：", False, 0.0),  # the label names none
+])
+def test_kind_match_of_question_and_list_label(question, label, heading, expected):
+    from qa.extract import kind_match, list_kind
+
+    assert kind_match(question, list_kind(label, heading)) == expected
+
+
+def test_answer_ordinal_tells_measures_from_problems_under_a_heading_naming_both():
+    from qa.extract import OrdinalParams, answer_ordinal
+
+    text = ("六、存在的主要问题及改进措施\n　　一是网站栏目更新不及时；二是信息员业务能力不足。"
+            "下一步，学校将重点做好以下工作：一是建立栏目巡查制度；二是开展信息员专题培训。")
+    r = _ord_row("第二项改进措施是什么？", "开展信息员专题培训", text=text)
+    assert answer_ordinal(r.parsed, r.sents, OrdinalParams(w_label=0.7, w_kind=0.0)).value == "信息员业务能力不足"
+    assert answer_ordinal(r.parsed, r.sents, OrdinalParams(w_label=0.7, w_kind=0.5)).value == "开展信息员专题培训"
+
+
+def test_fit_ordinal_picks_the_best_grid_point():
+    from dataclasses import replace
+    from itertools import product
+
+    from qa.extract import OrdinalParams
+
+    other = "本学年工作取得新进展：一是完善了制度；二是加强了培训。" + _LISTS
+    rows = [_ord_row("第二个存在问题是什么？", "信息员业务能力不足", text=other),
+            _ord_row("第一项改进措施是什么？", "建立栏目巡查制度", text=other),
+            _ord_row("第二项主要经验是什么？", "", "none", text=other),   # no list of 经验: must abstain
+            _ord_row("第二项培训安排是什么？", "", "none", text=other)]
+    params = OrdinalParams.of(F.fit_ordinal(rows))
+    grid = [OrdinalParams(**dict(zip(F.ORDINAL_GRID, vals))) for vals in product(*F.ORDINAL_GRID.values())]
+    best = max(F.ordinal_value(rows, pt) for pt in grid)
+    assert F.ordinal_value(rows, params) == best == 2 + 2 * F.NONE_WEIGHT  # both answered, both none abstain
+    # a floor of 0 answers the none questions (their best list scores above 0): the fit does not pick it
+    assert F.ordinal_value(rows, replace(params, floor=0.0)) < best
+
+
+def test_engine_answers_the_kth_item_and_abstains_past_the_list(hash_service, tmp_path):
+    from .conftest import fictional_report
+
+    f = tmp_path / "r.txt"
+    f.write_text(fictional_report("青岚理工学院", 3) + "五、存在的主要问题及改进措施\n　　" + _LISTS + "\n",
+                 encoding="utf-8")
+    hash_service.ingest([f])
+    eng = hash_service.engine()
+    a = eng.ask("青岚理工学院的第二个存在问题是什么？")
+    assert not a.abstained and a.value == "信息员业务能力不足" and "二是信息员业务能力不足" in a.citations[0].quote
+    assert eng.ask("青岚理工学院的第二项改进措施是什么？").value == "开展信息员专题培训"
+    assert eng.ask("青岚理工学院的第五个存在问题是什么？").abstained  # a three-item list has no 五是
+    shipped = eng.scorer
+    try:  # the floor is read from the weights file's "ordinal" entry
+        eng.scorer = scoring.Scorer(shipped.features, shipped.models, shipped.yesno, {**shipped.ordinal, "floor": 5.0})
+        assert eng.ask("青岚理工学院的第二个存在问题是什么？").value != "信息员业务能力不足"
+    finally:
+        eng.scorer = shipped
 
 
 def test_ranker_confidence_reads_the_pointwise_model():
@@ -479,7 +603,7 @@ def test_cv_fold_scorers_train_every_fold_on_the_extra_rows_too():
 
 
 @pytest.mark.parametrize("asked, expected", [
-    (["demo_qa.jsonl", "train_qa.jsonl"], ([], [])),  # both own corpora are the questions under CV
+    (["demo_qa.jsonl", "train_qa.jsonl"], ([], [], [])),  # both own corpora are the questions under CV
 ])
 def test_own_rows_leave_out_the_corpora_being_cross_validated(asked, expected, tmp_path):
     from eval.run import own_rows
@@ -498,7 +622,11 @@ def test_training_corpus_gold_is_spans_of_its_reports():
 
     gold = load_gold([str(F.ROOT / "eval" / "corpus" / "train_qa.jsonl")])
     docs = {p.name: p.read_text(encoding="utf-8") for p in (F.ROOT / "eval" / "corpus" / "train").iterdir()}
-    assert len(docs) == 16 and 80 <= len(gold) <= 150
+    assert len(docs) == 16 and 80 <= len(gold) <= 200
+    from qa.extract import ordinal_asked
+
+    kth = [g for g in gold if ordinal_asked(g["question"])]  # the k-th item questions, some to abstain on
+    assert 15 <= len(kth) <= 40 and {g["type"] for g in kth} == {"text", "none"}
     for g in gold:
         if g["type"] == "none":
             assert g["doc"] == "" and g["answer"] == ""
