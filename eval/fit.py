@@ -157,10 +157,16 @@ def yesno_value(rows: list[YNRow], params) -> float:
     NONE_WEIGHT each, as for the reader's thresholds)."""
     from qa.extract import answer_yesno
 
+    return floored_value(rows, lambda r: answer_yesno(r.parsed, r.sents, params), params.floor)
+
+
+def floored_value(rows: list, answer, floor: float) -> float:
+    """Right answers over ``rows``, each ``answer(row)`` taken when its score reaches ``floor``;
+    a ``none`` question that abstains counts NONE_WEIGHT."""
     v = 0.0
     for r in rows:
-        f = answer_yesno(r.parsed, r.sents, params)
-        answered = f is not None and f.score >= params.floor
+        f = answer(r)
+        answered = f is not None and f.score >= floor
         if r.gold.get("type") == "none":
             v += NONE_WEIGHT * (not answered)
         elif answered:
@@ -234,16 +240,7 @@ def ordinal_value(rows: list[OrdRow], params) -> float:
     abstain count NONE_WEIGHT each, as for the yes/no thresholds)."""
     from qa.extract import pick_ordinal
 
-    v = 0.0
-    for r in rows:
-        f = pick_ordinal(r.items, params)
-        answered = f is not None and f.score >= params.floor
-        if r.gold.get("type") == "none":
-            v += NONE_WEIGHT * (not answered)
-        elif answered:
-            v += bool(score_answer(r.gold, {"value": f.value, "answer": f.display, "abstained": False,
-                                            "citations": []}))
-    return v
+    return floored_value(rows, lambda r: pick_ordinal(r.items, params), params.floor)
 
 
 def fit_ordinal(rows: list[OrdRow]) -> dict:

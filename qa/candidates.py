@@ -127,10 +127,11 @@ def sentence_candidates(s: Sent, kinds: tuple[str, ...], i: int = 0) -> list[Can
     f = fold(t)
     out: list[Candidate] = []
     want = set(kinds)
+    # a figure inside a cited title or a document's or decree's number names a document
+    # (《…2023年度…》, 教办函〔2014〕23号, 教育部令第29号): it counts nothing
+    named = [m.span() for r in (TITLE, DOCNO, DECREE) for m in r.finditer(t)] \
+        if want & {"number", "percent", "ordinal"} else []
     if want & {"number", "percent"}:
-        # a figure inside a cited title or a document's or decree's number names a document
-        # (《…2023年度…》, 教办函〔2014〕23号, 教育部令第29号): it counts nothing
-        named = [m.span() for r in (TITLE, DOCNO, DECREE) for m in r.finditer(t)]
         for n in find_numbers(t):
             if any(a <= n.start < b for a, b in named):
                 continue
@@ -141,7 +142,7 @@ def sentence_candidates(s: Sent, kinds: tuple[str, ...], i: int = 0) -> list[Can
     if "ordinal" in want:
         for m in ORDINAL.finditer(f):
             v = to_number(m.group(1))
-            if v is not None:
+            if v is not None and not any(a <= m.start() < b for a, b in named):
                 out.append(_mk("ordinal", v, s, m.start(), m.end(), i, m.group(2), NUM_CLAUSE_SPLIT))
     if "zero" in want:
         # 未收到/没有发生… with no figure in its clause states a count of 0

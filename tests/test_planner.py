@@ -288,15 +288,20 @@ def _structured(inst: str, outline: str) -> str:
             "二、主动公开情况\n　　通过学校门户网站主动公开信息321条。\n")
 
 
-def test_parts_are_asked_as_parts_only(hash_service, tmp_path):
-    """The report's structure is asked as 部分, the form of most reports; a report that counts its
-    outline only as 等8项内容 (one dev report does) is 未说明: counted, never claimed."""
+def _four_outlines(tmp_path):
+    """A corpus of four reports: eight parts, 8项内容, seven parts, and no count of its parts."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name, inst, outline in [("a.txt", "甲山大学", "等八个部分"), ("b.txt", "乙水学院", "等8项内容"),
                                 ("c.txt", "丙林学院", "等七个部分"), ("d.txt", "丁原学院", "")]:
         (corpus / name).write_text(_structured(inst, outline), encoding="utf-8")
-    hash_service.ingest([corpus])
+    return corpus
+
+
+def test_parts_are_asked_as_parts_only(hash_service, tmp_path):
+    """The report's structure is asked as 部分, the form of most reports; a report that counts its
+    outline only as 等8项内容 (one dev report does) is 未说明: counted, never claimed."""
+    hash_service.ingest([_four_outlines(tmp_path)])
     a = hash_service.ask("哪些学校的信息公开年度报告由八个部分组成？")
     assert a.value == ["甲山大学"]
     assert {c.institution for c in a.citations} == {"甲山大学"}
@@ -316,12 +321,7 @@ def test_parts_are_asked_as_parts_only(hash_service, tmp_path):
 def test_a_bracketed_second_unit_is_asked_too(hash_service, tmp_path):
     """由八个部分（8项内容）组成: the asker's bracket names a second unit, asked of the reports where
     the first finds nothing; 修订信息公开目录8项 (not the outline) is still no answer."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, inst, outline in [("a.txt", "甲山大学", "等八个部分"), ("b.txt", "乙水学院", "等8项内容"),
-                                ("c.txt", "丙林学院", "等七个部分"), ("d.txt", "丁原学院", "")]:
-        (corpus / name).write_text(_structured(inst, outline), encoding="utf-8")
-    hash_service.ingest([corpus])
+    hash_service.ingest([_four_outlines(tmp_path)])
     q = "哪些学校的信息公开年度报告由八个部分（8项内容）组成？"
     plan = pl.plan(q, "list")
     assert (plan.sub_question, plan.alternatives) == ("本报告包括几个部分？", ("本报告包括几项内容？",))

@@ -35,8 +35,9 @@ def spans(text: str, kinds: tuple[str, ...]) -> list[tuple[str, str, str]]:
     ("网民留言办结率达91.65%", ("number", "percent"), [("percent", "91.65%", "91.65%")]),
     ("访问量近8万", ("number",), [("number", "80000", "近8万")]),
     # figures that name a document count nothing: a title's, a document number's, a decree's
-    ("依据《青岚学院2021年信息公开办法》(青院发〔2020〕12号)和教育部令第29号,公开信息86条", ("number",),
+    ("依据《青岚学院2021年信息公开办法》(青院发〔2020〕12号)和教育部令第29号,公开信息86条", ("number", "ordinal"),
      [("number", "86", "86条")]),
+    ("召开第3次专题会议,依据国务院令第711号", ("ordinal",), [("ordinal", "3", "第3次")]),
     ("浏览1.2万人次", ("number",), [("number", "12000", "1.2万人次")]),
     ("这是第八次会议", ("ordinal",), [("ordinal", "8", "第八次")]),
     ("本年度未收到信息公开申请", ("zero",), [("zero", "0", "本年度未收到信息公开申请")]),
