@@ -54,7 +54,7 @@ eval: setup
 # CI: the demo gold set and the dev sets of real reports, each gated at its measured answer accuracy
 # with the real model minus 2 points (docs/benchmarks.md, "The fitted reader").
 GATE_SEEDS ?= 0.98
-GATE_WILD ?= 0.975
+GATE_WILD ?= 0.98
 GATE_GOV ?= 0.98
 eval-ci: setup
 	rm -rf .reportqa/eval-ci
