@@ -451,9 +451,10 @@ class Ingester:
                                                     period=d.period, period_norm=d.period_norm,
                                                     published=d.published, title=d.title),
                                             p.text, live.store.pages(d.doc), p.pieces)
-        if live is not None and not changed and not drop:
+        if live is not None and not changed and not drop and live.sentences is not None:
             live.close()
             return results
+        # (a live version written before sentence vectors gets them now, even with nothing changed)
         try:
             self._build(live, changed, drop, rebuild)
         finally:

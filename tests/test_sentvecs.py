@@ -164,6 +164,24 @@ def test_old_index_without_the_part_loads_with_dense_zero_and_the_next_ingest_ad
     assert index.sentences.doc_names() == {"a.txt", "b.txt", "c.txt"}
 
 
+def test_an_unchanged_ingest_adds_the_part_to_an_old_index(tmp_path):
+    src = _write(tmp_path / "src", a=A, b=B)
+    ix = tmp_path / "ix"
+    _svc(ix).ingest([src])
+    _make_old(ix)
+    old = repo.current_version(ix)
+    results = _svc(ix).ingest([src])
+    assert {r.status for r in results} == {"skipped"}  # no report changed
+    assert repo.current_version(ix) != old
+    index = repo.load(ix, model="hash")
+    _assert_aligned(index)
+    assert index.sentences.doc_names() == {"a.txt", "b.txt"}
+    # and once it has the part, an unchanged ingest writes nothing
+    upgraded = repo.current_version(ix)
+    _svc(ix).ingest([src])
+    assert repo.current_version(ix) == upgraded
+
+
 def test_engine_dense_is_the_cosine_of_question_and_sentence_vectors(tmp_path):
     ix = tmp_path / "ix"
     _svc(ix).ingest([_write(tmp_path / "src", a=A)])
