@@ -111,6 +111,15 @@ class Service:
                 docs = 0  # loading reports the damage with its fix
         return {"documents": docs, "ready": self._engine is not None and self._embedder is not None}
 
+    def notices(self) -> list[str]:
+        """What the live index lacks that answers would otherwise use, said plainly (the edges print
+        it): an index written before sentence vectors answers without dense similarity."""
+        eng = self.engine()
+        if getattr(eng.index, "sentences", None) is None:
+            return ["the index has no sentence vectors (it was written before them), so answers use no "
+                    "dense similarity; `reportqa ingest` adds them"]
+        return []
+
     def ask(self, question: str, history=None, filters=None):
         """Answer ``question``; ``history`` (earlier questions) is bounded by the Settings limits."""
         check_history(history, self.settings)

@@ -220,10 +220,14 @@ def cmd_ask(args, settings: Settings) -> int:
 
         for row in ask_batch(svc, _read_batch(args.batch), filters):
             print(json.dumps(row, ensure_ascii=False), flush=True)
+        for note in svc.notices():
+            print(f"note: {note}", file=sys.stderr)
         return 0
     if not args.question:
         raise ReportQAError("give a QUESTION or --batch FILE")
     ans = svc.ask(args.question, filters=filters)
+    for note in svc.notices():
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(asdict(ans), ensure_ascii=False))
     else:

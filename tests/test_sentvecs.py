@@ -164,6 +164,19 @@ def test_old_index_without_the_part_loads_with_dense_zero_and_the_next_ingest_ad
     assert index.sentences.doc_names() == {"a.txt", "b.txt", "c.txt"}
 
 
+def test_asking_an_old_index_says_that_it_has_no_sentence_vectors(tmp_path, capsys):
+    from reportqa.cli import main
+
+    ix = tmp_path / "ix"
+    _svc(ix).ingest([_write(tmp_path / "src", a=A)])
+    args = ["ask", "甲河大学2023年收到多少项信息公开申请？", "--index", str(ix), "--model", "hash"]
+    assert main(args) == 0
+    assert "sentence vectors" not in capsys.readouterr().err
+    _make_old(ix)
+    assert main(args) == 0
+    assert "note: the index has no sentence vectors" in capsys.readouterr().err
+
+
 def test_an_unchanged_ingest_adds_the_part_to_an_old_index(tmp_path):
     src = _write(tmp_path / "src", a=A, b=B)
     ix = tmp_path / "ix"
