@@ -134,8 +134,8 @@ def yesno_rows(engine, gold: list[dict]) -> list[YNRow]:
             continue
         if answer_table(engine, q, p, docs) is not None:
             continue  # a table row answers it (gov 表二/表三 yes/no), not the yes/no answerer
-        p, _, sents, _, _ = engine.read(q, p, docs)
-        out.append(YNRow(g, p, sents))
+        p, _, sents = engine.gather(q, p, docs)
+        out.append(YNRow(g, p, engine.focus(q, p, sents)))
     return out
 
 
@@ -213,7 +213,6 @@ class OrdRow:
 def ordinal_rows(engine, gold: list[dict]) -> list[OrdRow]:
     """The questions of ``gold`` the k-th item answerer reads (text intent, an ordinal asked), with
     their parsed form and sentences, as the engine reads them."""
-    from qa.extract import ordinal_asked
     from qa.tables import answer_table
 
     out = []
@@ -222,8 +221,8 @@ def ordinal_rows(engine, gold: list[dict]) -> list[OrdRow]:
             continue
         if answer_table(engine, q, p, docs) is not None:
             continue  # a table cell answers it before the k-th item answerer is asked
-        p, hits, _, _, _ = engine.read(q, p, docs)
-        out.append(OrdRow(g, p, engine.ordinal_sentences(p, docs, hits)))
+        p, _, sents = engine.gather(q, p, docs)
+        out.append(OrdRow(g, p, engine.ordinal_sentences(sents)))
     return out
 
 

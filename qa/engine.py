@@ -332,21 +332,34 @@ class Engine:
             return refusal
         return self.answer_single(q, q_eff, p, docs)
 
+    def gather(self, q_eff: str, p: Parsed, docs: list[str] | None):
+        """Retrieve and list the candidate sentences: (parsed with idf over them, hits, sentences)."""
+        hits = self.retrieve(q_eff, docs)
+        sents = self.candidate_sentences(p, docs, hits)
+        return ex.with_idf(p, sents), hits, sents
+
+    def focus(self, q_eff: str, p: Parsed, sents: list[Sent]) -> list[Sent]:
+        """The sentences the reader and the yes/no answerer read, with their dense similarity."""
+        return self.with_dense(q_eff, _focus_sentences(p, sents))
+
+    def rank(self, p: Parsed, sents: list[Sent]):
+        """The candidates of ``p.intent`` in ``sents`` and their feature matrix."""
+        years = {d: self.docs[d].year for d in {s.doc for s in sents} if d in self.docs}
+        return reader.rank(p, sents, years)
+
     def read(self, q_eff: str, p: Parsed, docs: list[str] | None):
         """Retrieve, then list and featurise the candidates: (parsed with idf, hits, sentences,
         candidates, feature matrix). The stages the fitted scorer reads (and eval.fit fits on)."""
-        hits = self.retrieve(q_eff, docs)
-        sents = self.candidate_sentences(p, docs, hits)
-        p = ex.with_idf(p, sents)
-        sents = self.with_dense(q_eff, _focus_sentences(p, sents))
-        years = {d: self.docs[d].year for d in {s.doc for s in sents} if d in self.docs}
-        cands, X = reader.rank(p, sents, years)
+        p, hits, sents = self.gather(q_eff, p, docs)
+        sents = self.focus(q_eff, p, sents)
+        cands, X = self.rank(p, sents)
         return p, hits, sents, cands, X
 
-    def ordinal_sentences(self, p: Parsed, docs: list[str] | None, hits) -> list[Sent]:
-        """The sentences the k-th item answerer reads: all candidate sentences, in report order, not
-        the reader's focus (a list's later items share no term with the question: 二是信息员…)."""
-        return sorted(self.candidate_sentences(p, docs, hits), key=lambda s: (s.doc, s.start))
+    @staticmethod
+    def ordinal_sentences(sents: list[Sent]) -> list[Sent]:
+        """The sentences the k-th item answerer reads: all candidate sentences (``gather``), in report
+        order, not the reader's focus (a list's later items share no term with the question: 二是信息员…)."""
+        return sorted(sents, key=lambda s: (s.doc, s.start))
 
     def answer_single(self, q: str, q_eff: str, p: Parsed, docs: list[str] | None) -> Answer:
         """The single-report reader: retrieve within ``docs``, list typed candidates, score them with
@@ -361,20 +374,19 @@ class Engine:
         cell = answer_table(self, q_eff, p, docs)
         if cell is not None:
             return cell
-        p, hits, sents, cands, X = self.read(q_eff, p, docs)
-        found = None
-        ok = False
+        p, hits, sents = self.gather(q_eff, p, docs)
         if p.intent == "yesno":
             params = ex.YesNoParams.of(self.scorer.yesno)
-            found = ex.answer_yesno(p, sents, params)
+            found = ex.answer_yesno(p, self.focus(q_eff, p, sents), params)
             ok = found is not None and found.score >= params.floor
         elif p.intent == "text" and ex.ordinal_asked(p.question) is not None:
             # the k-th item of a list is read from a list or not at all: the ranker reads no
             # ordinal, and its best sentence for 第五个存在问题 would be a guess
             oparams = ex.OrdinalParams.of(self.scorer.ordinal)
-            found = ex.answer_ordinal(p, self.ordinal_sentences(p, docs, hits), oparams)
+            found = ex.answer_ordinal(p, self.ordinal_sentences(sents), oparams)
             ok = found is not None and found.score >= oparams.floor
         else:
+            cands, X = self.rank(p, self.focus(q_eff, p, sents))
             found, ok = reader.pick(self.scorer, p, cands, X)
         related = [self.citation(h.chunk.doc, h.chunk.start, h.chunk.end) for h in hits[:3]]
         if found is None or not ok:
