@@ -193,14 +193,9 @@ def fit_yesno(rows: list[YNRow]) -> dict:
     return asdict(cur)
 
 
-@dataclass
-class OrdRow:
+class OrdRow(YNRow):
     """A gold question asking the k-th item of an enumeration (第二个存在问题…), with the sentences
     the k-th item answerer reads for it."""
-
-    gold: dict
-    parsed: object
-    sents: list
 
     @cached_property
     def items(self) -> list:

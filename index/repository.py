@@ -66,7 +66,7 @@ class Manifest:
     # Manifests written before this field were all sentence-transformers (or hash, by model).
     embedder: str = "st"
     # Rows of sentences.npz; -1: a version written before sentence vectors, which loads without
-    # them (the reader's dense features are then 0; `reportqa ingest --rebuild` adds them).
+    # them (the reader's dense features are then 0; the next `reportqa ingest` adds them).
     sentences: int = -1
 
     def to_json(self) -> str:

@@ -163,13 +163,13 @@ class Row:
 
 
 VALUE_TYPES = ("count", "phone", "email", "date", "yesno")
-# The report's own structure (全文包括…等八个部分): one canonical sub-question.
-STRUCTURE = "本报告包括几个部分？"
-
-
 def structure_question(unit: str = "个部分") -> str:
     """The canonical question of the report's own structure, counted in ``unit``."""
     return f"本报告包括几{unit}？"
+
+
+# The report's own structure (全文包括…等八个部分): one canonical sub-question.
+STRUCTURE = structure_question()
 
 
 def bracket_units(question: str, n: float) -> list[str]:

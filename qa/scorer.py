@@ -121,14 +121,11 @@ class Scorer:
         ordinal = data.get("ordinal") or {}
         from .extract import OrdinalParams, YesNoParams
 
-        try:
-            YesNoParams.of(yesno)
-        except (TypeError, ValueError) as e:
-            raise ScorerError(f"bad yes/no thresholds {yesno!r}: {e}") from e
-        try:
-            OrdinalParams.of(ordinal)
-        except (TypeError, ValueError) as e:
-            raise ScorerError(f"bad ordinal weights {ordinal!r}: {e}") from e
+        for what, params, kind in (("yes/no thresholds", yesno, YesNoParams), ("ordinal weights", ordinal, OrdinalParams)):
+            try:
+                kind.of(params)
+            except (TypeError, ValueError) as e:
+                raise ScorerError(f"bad {what} {params!r}: {e}") from e
         return cls(names, models, dict(yesno), dict(ordinal))
 
 
